@@ -20,6 +20,9 @@ from qapi.source import SourceInfo, column_of
 
 # Characters that end the text shown in a "stray" error.
 _STRUCTURAL = "[]{}:,'\""
+# Deeper nesting than this is surely a mistake, and the checks that walk
+# values recursively must stay within Python's recursion limit.
+MAX_NESTING = 256
 
 
 @dataclass
@@ -57,6 +60,7 @@ class SchemaLexer:
         self.file_info = info
         self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         self._doc: DocBlock | None = None
+        self._depth = 0
         # PLY's position tracking reads these from the lexer it is given.
         self.lineno = 1
         self.lexpos = 0
@@ -102,19 +106,19 @@ class SchemaLexer:
 
     def t_LBRACE(self, t: Any) -> Any:
         r"\{"
-        return t
+        return self._open(t)
 
     def t_RBRACE(self, t: Any) -> Any:
         r"\}"
-        return t
+        return self._close(t)
 
     def t_LBRACKET(self, t: Any) -> Any:
         r"\["
-        return t
+        return self._open(t)
 
     def t_RBRACKET(self, t: Any) -> Any:
         r"\]"
-        return t
+        return self._close(t)
 
     def t_COLON(self, t: Any) -> Any:
         r":"
@@ -158,6 +162,16 @@ class SchemaLexer:
         raise self.error(t.lexpos, "documentation comment must end with '##'")
 
     # -- helpers -----------------------------------------------------------
+
+    def _open(self, t: Any) -> Any:
+        self._depth += 1
+        if self._depth > MAX_NESTING:
+            raise self.error(t.lexpos, f"nesting deeper than {MAX_NESTING} levels")
+        return t
+
+    def _close(self, t: Any) -> Any:
+        self._depth = max(0, self._depth - 1)
+        return t
 
     def _doc_start(self, doc: DocBlock) -> int:
         assert doc.info.line is not None and doc.info.col is not None

@@ -53,6 +53,7 @@ have_qemu_source() {
 # Suites that belong to the Debian release this machine runs (bookworm,
 # bookworm-updates, bookworm-security, stable, ...), as opposed to
 # third-party repositories that have no source packages.
+# shellcheck source=/dev/null
 codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
 
 derive_deb822() {

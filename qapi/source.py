@@ -36,7 +36,7 @@ class SourceInfo:
         self.line = line
         self.col = col
         self.parent = parent
-        self.pragma = pragma if pragma is not None else (
+        self.pragma: Pragma = pragma if pragma is not None else (
             parent.pragma if parent is not None else Pragma())
         self.defn_meta: str | None = None
         self.defn_name: str | None = None

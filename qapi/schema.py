@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from qapi.common import c_name
 from qapi.doc import QAPIDoc
-from qapi.error import QAPIError, QAPISemError
+from qapi.error import QAPISemError
 from qapi.expr import check_exprs
-from qapi.ifcond import QAPISchemaIfCond
+from qapi.ifcond import QAPISchemaIfCond as QAPISchemaIfCond  # re-exported for back ends
 from qapi.parser import QAPISchemaParser, TopLevelExpr
 from qapi.source import SourceInfo
 from qapi.values import JSONObject
@@ -999,5 +999,3 @@ class QAPISchema:
             module.visit(visitor)
         visitor.visit_end()
 
-
-__all__ = ["QAPIError", "QAPISchema", "QAPISchemaVisitor"]

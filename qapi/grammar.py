@@ -83,6 +83,8 @@ class _Grammar:
                  | TRUE
                  | FALSE"""
         p[0] = p[1]
+        # Keep the token's position on the value (containers carry their own).
+        p.set_lexpos(0, p.lexpos(1))
 
     def p_object_empty(self, p: Any) -> None:
         """object : LBRACE RBRACE"""
@@ -148,7 +150,7 @@ class _Grammar:
     def parse(self, lexer: SchemaLexer) -> list[TopLevelItem]:
         self.lexer = lexer
         try:
-            items: list[TopLevelItem] = self.parser.parse(lexer=lexer, tracking=True)
+            items: list[TopLevelItem] = self.parser.parse(lexer=lexer)
         finally:
             self.lexer = None
         return items

@@ -10,6 +10,7 @@ are dropped.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,14 @@ from qapi.source import SourceInfo, column_of
 
 # Characters that end the text shown in a "stray" error.
 _STRUCTURAL = "[]{}:,'\""
+_NEWLINE = re.compile(r"\n")
+# Inside a doc block: blank space, then the next comment line.
+_DOC_LINE = re.compile(r"\s*(\#[^\n]*)")
+# A well-formed string body: printable ASCII, backslash only in the pair \\.
+_SIMPLE_STRING = {
+    "'": re.compile(r"'((?:[ -&(-\[\]-~]|\\\\)*)'"),
+    '"': re.compile(r'"((?:[ !#-\[\]-~]|\\\\)*)"'),
+}
 # Deeper nesting than this is surely a mistake, and the checks that walk
 # values recursively must stay within Python's recursion limit.
 MAX_NESTING = 256
@@ -48,18 +57,14 @@ class SchemaLexer:
         "LBRACE", "RBRACE", "LBRACKET", "RBRACKET", "COLON", "COMMA",
         "STRING", "TRUE", "FALSE", "DOC",
     )
-    states = (("doc", "exclusive"),)
-
     t_ignore = " \t\r\f\v"
-    t_doc_ignore = " \t\r\f\v"
 
     def __init__(self, text: str, info: SourceInfo) -> None:
         if not text.endswith("\n"):
             text += "\n"
         self.text = text
         self.file_info = info
-        self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-        self._doc: DocBlock | None = None
+        self._line_starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
         self._depth = 0
         # PLY's position tracking reads these from the lexer it is given.
         self.lineno = 1
@@ -79,12 +84,12 @@ class SchemaLexer:
 
     # -- token rules, tried in this order ----------------------------------
 
-    def t_DOCSTART(self, t: Any) -> None:
+    def t_DOC(self, t: Any) -> Any:
         r"\#\#[^\n]*"
         if t.value != "##":
             raise self.error(t.lexpos, "junk after '##' at start of documentation comment")
-        self._doc = DocBlock(self.info_at(t.lexpos))
-        t.lexer.begin("doc")
+        t.value, t.lexer.lexpos = self._scan_doc(t.lexpos)
+        return t
 
     def t_COMMENT(self, t: Any) -> None:
         r"\#[^\n]*"
@@ -138,29 +143,6 @@ class SchemaLexer:
             end += 1
         raise self.error(t.lexpos, f"stray '{self.text[t.lexpos:end]}'")
 
-    # -- inside a documentation comment ------------------------------------
-
-    def t_doc_LINE(self, t: Any) -> Any:
-        r"\#[^\n]*"
-        assert self._doc is not None
-        if not t.value.startswith("##"):
-            self._doc.lines.append(DocLine(t.value, self.info_at(t.lexpos)))
-            return None
-        if t.value != "##":
-            raise self.error(t.lexpos, "junk after '##' at end of documentation comment")
-        t.type = "DOC"
-        t.value = self._doc
-        t.lexpos = self._doc_start(self._doc)
-        self._doc = None
-        t.lexer.begin("INITIAL")
-        return t
-
-    def t_doc_newline(self, t: Any) -> None:
-        r"\n"
-
-    def t_doc_error(self, t: Any) -> None:
-        raise self.error(t.lexpos, "documentation comment must end with '##'")
-
     # -- helpers -----------------------------------------------------------
 
     def _open(self, t: Any) -> Any:
@@ -173,13 +155,39 @@ class SchemaLexer:
         self._depth = max(0, self._depth - 1)
         return t
 
-    def _doc_start(self, doc: DocBlock) -> int:
-        assert doc.info.line is not None and doc.info.col is not None
-        return self._line_starts[doc.info.line - 1] + doc.info.col - 1
+    def _scan_doc(self, start: int) -> tuple[DocBlock, int]:
+        """Read a doc block from its opening ``##``; return it and where it ends.
+
+        Each following line must be a ``#`` comment (blank lines and
+        indentation are allowed) up to the closing ``##`` line.
+        """
+        text = self.text
+        block = DocBlock(self.info_at(start))
+        pos = text.index("\n", start)
+        while True:
+            match = _DOC_LINE.match(text, pos)
+            if match is None:
+                bad = pos + len(text[pos:]) - len(text[pos:].lstrip())
+                raise self.error(min(bad, len(text) - 1),
+                                 "documentation comment must end with '##'")
+            line_pos = match.start(1)
+            line = match.group(1)
+            if line.startswith("##"):
+                if line != "##":
+                    raise self.error(line_pos, "junk after '##' at end of documentation comment")
+                return block, match.end(1)
+            block.lines.append(DocLine(line, self.info_at(line_pos)))
+            pos = match.end(1)
 
     def _scan_string(self, start: int, quote: str) -> str:
         """Read a string body; only printable ASCII and the escape ``\\\\``."""
         text = self.text
+        match = _SIMPLE_STRING[quote].match(text, start)
+        if match:
+            self.lexer.lexpos = match.end()
+            body = match.group(1)
+            return body.replace("\\\\", "\\") if "\\" in body else body
+        # Not well-formed: scan it to report the first problem precisely.
         pos = start + 1
         chars: list[str] = []
         while True:
@@ -188,6 +196,8 @@ class SchemaLexer:
                 raise self.error(start, f"missing terminating \"{quote}\"")
             if ch == "\\":
                 pos += 1
+                if text[pos] == "\n":
+                    raise self.error(start, f"missing terminating \"{quote}\"")
                 if text[pos] != "\\":
                     raise self.error(pos - 1, f"unknown escape \\{text[pos]}")
             elif ch == quote:
@@ -201,6 +211,4 @@ class SchemaLexer:
     def token(self) -> Any:
         tok = self.lexer.token()
         self.lexpos = self.lexer.lexpos
-        if tok is None and self._doc is not None:
-            raise self.error(len(self.text) - 1, "documentation comment must end with '##'")
         return tok

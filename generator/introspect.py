@@ -13,6 +13,7 @@ unless ``-u`` asks for the real ones.  All integer types show as ``int``.
 from __future__ import annotations
 
 import json
+import pprint
 from typing import Any
 
 from generator.backends import GenOptions, register
@@ -51,7 +52,7 @@ class IntrospectionVisitor(QAPISchemaVisitor):
         self._schema: QAPISchema | None = None
         self.trees: list[Any] = []
         self._used_types: list[QAPISchemaType] = []
-        self._name_map: dict[str, str] = {}
+        self.name_map: dict[str, str] = {}
 
     def visit_begin(self, schema: QAPISchema) -> None:
         self._schema = schema
@@ -70,9 +71,9 @@ class IntrospectionVisitor(QAPISchemaVisitor):
     def _name(self, name: str) -> str:
         if self._unmask:
             return name
-        if name not in self._name_map:
-            self._name_map[name] = str(len(self._name_map))
-        return self._name_map[name]
+        if name not in self.name_map:
+            self.name_map[name] = str(len(self.name_map))
+        return self.name_map[name]
 
     def _use_type(self, typ: QAPISchemaType) -> str:
         assert self._schema is not None
@@ -194,12 +195,18 @@ def schema_info_tree(schema: QAPISchema, unmask: bool = False) -> list[Any]:
     return visitor.trees
 
 
+def _masked_names_comment(visitor: IntrospectionVisitor) -> str:
+    """Comment lines mapping masked type names back to the schema's."""
+    return "".join(f"#   {masked} = {name}\n" for name, masked in visitor.name_map.items())
+
+
 _MODULE_BODY = '''
 from runtime.introspection import resolve_conditions
 
+%(names)s
 # The SchemaInfo list; a part shown only under a condition is wrapped as
 # {"if": COND, "value": PART}.
-SCHEMA_INFO_TREE = json.loads(%(json)r)
+SCHEMA_INFO_TREE = %(tree)s
 
 
 def schema_info(config=None):
@@ -210,13 +217,16 @@ def schema_info(config=None):
 
 @register("introspect")
 def gen_introspect(schema: QAPISchema, options: GenOptions) -> list[str]:
-    tree = schema_info_tree(schema, options.unmask)
+    visitor = IntrospectionVisitor(options.unmask)
+    schema.visit(visitor)
+    tree = visitor.trees
+    names = ("# Masked type names:\n" + _masked_names_comment(visitor)) if visitor.name_map else ""
     prefix = options.prefix
     json_text = json.dumps(tree, indent=1) + "\n"
     module_text = (generated_header(schema.fname, "Introspection: the query-qmp-schema result.")
-                   + '"""The SchemaInfo list of the schema, for query-qmp-schema."""\n\n'
-                   + "import json\n"
-                   + _MODULE_BODY % {"json": json.dumps(tree, separators=(",", ":"))})
+                   + '"""The SchemaInfo list of the schema, for query-qmp-schema."""\n'
+                   + _MODULE_BODY % {"tree": pprint.pformat(tree, width=96, sort_dicts=False),
+                                    "names": names})
     return [
         write_if_changed(options.output_dir, f"{prefix}qapi-introspect.json", json_text),
         write_if_changed(options.output_dir, f"{c_name(prefix, False)}qapi_introspect.py",

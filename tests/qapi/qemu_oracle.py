@@ -67,6 +67,9 @@ def dump_schema(schema, entities=None, module_of=None):
                                for v in variants.variants]
         if isinstance(entity, QAPISchemaAlternateType):
             rec["alternate"] = True
+        sub_module = getattr(entity, "sub_module", None) or getattr(entity, "_sub_module", None)
+        if sub_module is not None:
+            rec["sub_module"] = sub_module.name
         if isinstance(entity, QAPISchemaObjectType):
             rec["base"] = entity.base.name if entity.base else None
         if isinstance(entity, QAPISchemaCommand):

@@ -39,6 +39,7 @@ QEMU_CRASHES = {
     "include-invalid-utf8.json": "UnicodeDecodeError",
     "name-enum-value-empty.json": "IndexError",     # member_name[0] on ''
     "struct-data-string.json": "AttributeError",    # 'data': 'int' reaches .items()
+    "doc-member-tab-before-colon.json": "AssertionError",  # must_match(r'@\S*:\s*')
 }
 
 # Front-end bugs found by this suite; the .err file holds the output the
@@ -51,6 +52,14 @@ FRONT_END_BUGS = {
     "struct-data-string.json":
         "a struct's 'data' given as a type name passes the expression checks "
         "and crashes the IR builder (AttributeError in _make_members)",
+    "doc-member-tab-before-colon.json":
+        "'# @x<TAB>: text' counts as a member line but doc._strip_tag's "
+        "regex does not match it: AssertionError",
+    "syn-colon-after-array-item.json":
+        "a ':' after a scalar is reported with the merged LALR lookahead set "
+        "(',', '{', '[', ']', string, boolean, or '}'), not what may follow here",
+    "syn-colon-after-member-value.json": "same as syn-colon-after-array-item",
+    "syn-colon-at-top-level.json": "same as syn-colon-after-array-item",
 }
 
 

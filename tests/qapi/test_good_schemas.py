@@ -33,6 +33,21 @@ SCHEMAS = schema_names(GOOD_DIR)
 # even crashes on a '"': AssertionError in must_match).
 QEMU_REJECTS = {"double-quotes.json"}
 
+# Schemas QEMU accepts and the project should, but does not (yet).
+FRONT_END_BUGS = {
+    "unicode-whitespace.json":
+        "the lexer ignores only ASCII white space; QEMU skips any character "
+        "for which str.isspace() holds, and the project reports \"stray ''\"",
+}
+
+
+def _params(names: list[str]):
+    for name in names:
+        marks = []
+        if name in FRONT_END_BUGS:
+            marks.append(pytest.mark.xfail(strict=True, reason=FRONT_END_BUGS[name]))
+        yield pytest.param(name, marks=marks, id=name)
+
 
 def load(name: str) -> QAPISchema:
     with chdir(GOOD_DIR):
@@ -67,7 +82,7 @@ def entity(schema: QAPISchema, name: str, cls: type):
 
 # -- every schema ---------------------------------------------------------------
 
-@pytest.mark.parametrize("name", SCHEMAS)
+@pytest.mark.parametrize("name", _params(SCHEMAS))
 def test_accepted(name: str) -> None:
     assert run_check_only(GOOD_DIR, name) == (0, "")
 
@@ -88,7 +103,7 @@ def qemu_ir(qemu_source: Path) -> dict:
         return qemu_oracle(qemu_source, "dump", *[str(GOOD_DIR / name) for name in wanted])
 
 
-@pytest.mark.parametrize("name", [n for n in SCHEMAS if n not in QEMU_REJECTS])
+@pytest.mark.parametrize("name", _params([n for n in SCHEMAS if n not in QEMU_REJECTS]))
 def test_ir_equals_qemu(name: str, qemu_ir: dict) -> None:
     schema = QAPISchema(str(GOOD_DIR / name))
     ours = json.loads(json.dumps(dump_schema(schema, schema.entities, lambda e: e.module)))

@@ -46,4 +46,4 @@ def _load_builtin_backends() -> None:
         importlib.import_module(module)
 
 
-_BUILTIN_MODULES: tuple[str, ...] = ("generator.introspect",)
+_BUILTIN_MODULES: tuple[str, ...] = ("generator.introspect", "generator.vmstate")

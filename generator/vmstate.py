@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -212,15 +213,8 @@ class VMStateGenerator:
         code.add(f"fields = begin_desc(desc, {vmsd!r}, version_id) "
                  "if desc is not None else None")
         for condition, members in self._runs(description):
-            if condition is not None:
-                code.add(f"if {condition}:")
-                code.indent()
-            for member in members:
-                first = member.fields[0] if isinstance(member, _Group) else member
-                code.add(f"field = {first.name!r}")
-                self._save_field(code, description, member)
-            if condition is not None:
-                code.dedent()
+            self._run(code, condition, members,
+                      lambda member: self._save_field(code, description, member))
         for sub in description.subsections:
             code.add(f"field = {sub.name!r}")
             code.add(f"if is_needed(obj, {sub.needed!r}, {sub.name!r}):")
@@ -258,6 +252,20 @@ class VMStateGenerator:
             else:
                 items.append(member)
         return runs
+
+    @staticmethod
+    def _run(code: _Code, condition: str | None, members: list[VMStateField | _Group],
+             emit: Callable[[VMStateField | _Group], None]) -> None:
+        """Fields under one condition; ``field`` names the one being handled."""
+        for index, member in enumerate(members):
+            first = member.fields[0] if isinstance(member, _Group) else member
+            code.add(f"field = {first.name!r}")
+            if index == 0 and condition is not None:
+                code.add(f"if {condition}:")
+                code.indent()
+            emit(member)
+        if condition is not None:
+            code.dedent()
 
     def _save_field(self, code: _Code, description: VMStateDescription,
                     member: VMStateField | _Group) -> None:
@@ -346,18 +354,10 @@ class VMStateGenerator:
             owner, _, last = path.rpartition(".")
             code.add(f"{var} = child({parents[owner] if owner else 'obj'}, {last!r})")
         for condition, members in self._runs(description):
-            if condition is not None:
-                code.add(f"if {condition}:")
-                code.indent()
-            for member in members:
-                first = member.fields[0] if isinstance(member, _Group) else member
-                code.add(f"field = {first.name!r}")
-                self._load_field(code, description, member, parents)
-            if condition is not None:
-                code.dedent()
-        if description.subsections:
-            code.add('field = ""')
-            code.add(f"load_subsections(inp, obj, _D_{fn}, desc)")
+            self._run(code, condition, members,
+                      lambda member: self._load_field(code, description, member, parents))
+        code.add('field = ""')
+        code.add(f"load_subsections(inp, obj, _D_{fn}, desc)")
         code.dedent()
         code.add("except MigrationError as exc:")
         code.add(f"    in_field(exc, {vmsd!r}, field)")

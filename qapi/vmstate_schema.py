@@ -127,7 +127,8 @@ class VMStateField:
             return "buffer"
         if self.kind == "unused":
             return "unused_buffer"
-        assert self.type is not None
+        if self.type is None:
+            return "unknown"
         if self.compare == "equal":
             return EQUAL_INFO[self.type]
         if self.compare == "le":

@@ -335,11 +335,28 @@ def load_state(inp: StreamReader, resolve: SectionResolver,
     if options.expect_configuration:
         _load_configuration(inp, configuration, result, options)
     by_id: dict[int, LoadedSection] = {}
+    try:
+        _load_sections(inp, resolve, options, result, by_id)
+    except MigrationError as exc:
+        if exc.section is None and result.sections:
+            last = result.sections[-1]
+            exc.msg = (f"after section '{last.idstr}' (instance {last.instance_id}, "
+                       f"id {last.section_id}): {exc.msg}")
+        raise
+    result.end_offset = inp.tell()
+    if options.read_vmdesc:
+        result.vmdesc_offset = inp.tell()
+        result.vmdesc = read_vmdesc(inp)
+    return result
+
+
+def _load_sections(inp: StreamReader, resolve: SectionResolver, options: LoadOptions,
+                   result: LoadResult, by_id: dict[int, LoadedSection]) -> None:
     while True:
         start = inp.tell()
         section_type = inp.get_u8()
         if section_type == QEMU_VM_EOF:
-            break
+            return
         if section_type in (QEMU_VM_SECTION_START, QEMU_VM_SECTION_FULL):
             section = _load_section_start(inp, resolve, options, start)
             by_id[section.section_id] = section
@@ -352,13 +369,10 @@ def load_state(inp: StreamReader, resolve: SectionResolver,
             _load_section_body(inp, found, found.version_id, options)
         elif section_type == QEMU_VM_CONFIGURATION:
             raise MigrationError("configuration section out of place", start)
+        elif section_type == QEMU_VM_COMMAND:
+            raise MigrationError("command sections (postcopy, COLO) are not supported", start)
         else:
             raise MigrationError(f"unknown section type {section_type}", start)
-    result.end_offset = inp.tell()
-    if options.read_vmdesc:
-        result.vmdesc_offset = inp.tell()
-        result.vmdesc = read_vmdesc(inp)
-    return result
 
 
 def _load_configuration(inp: StreamReader, configuration: tuple[Description, Any] | None,
@@ -475,7 +489,7 @@ def read_vmdesc(inp: StreamReader) -> dict[str, Any] | None:
     text = inp.get_bytes(length)
     try:
         vmdesc = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MigrationError(f"vmdesc is not JSON: {exc}", start + 5) from None
     if not isinstance(vmdesc, dict):
         raise MigrationError("vmdesc is not a JSON object", start + 5)

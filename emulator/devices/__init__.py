@@ -1,0 +1,1 @@
+"""Device models mapped into a machine's physical address space."""

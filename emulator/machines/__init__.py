@@ -1,0 +1,1 @@
+"""Machines: the boards that wire a CPU, memory and devices together."""

@@ -1,0 +1,1 @@
+"""The RISC-V (RV64GC) target: decoder, translator, CSRs, traps, MMU."""

@@ -1,0 +1,1 @@
+# Python view of the operation codes declared in ops.pxd (OpCode, AmoKind).

@@ -424,7 +424,7 @@ class VMStateGenerator:
                      f"{member.element_size}, values, {member.can_compress()}, False)")
         elif member.kind == "buffer":
             code.add(f"size = {self._buffer_size(member, vmsd, parents)}")
-            code.add(f"inp.check_size(size, {vmsd + ' field ' + member.name!r})")
+            code.add("inp.check_size(size, 'buffer')")
             code.add("value = inp.get_bytes(size)")
             code.add(f"{target} = value")
             code.add("if fields is not None:")

@@ -58,8 +58,12 @@ def _page_size(configuration: Record) -> int:
 
 
 def decode_stream(inp: StreamReader, descriptions: Mapping[str, Description],
-                  profile: VirtProfile | None = None) -> DecodedStream:
-    """Read every section of ``inp`` into records."""
+                  profile: VirtProfile | None = None, keep_desc: bool = True) -> DecodedStream:
+    """Read every section of ``inp`` into records.
+
+    With ``keep_desc`` (needed by ``analyze_dict`` and ``own_vmdesc``) each
+    device section keeps the vmdesc built while reading it.
+    """
     profile = profile or VirtProfile()
     configuration = Record()
     ram = RamMigration(page_size=DEFAULT_PAGE_SIZE)
@@ -85,7 +89,7 @@ def decode_stream(inp: StreamReader, descriptions: Mapping[str, Description],
     result = load_state(
         inp, resolve,
         (config_description, configuration) if config_description is not None else None,
-        LoadOptions(keep_desc=True))
+        LoadOptions(keep_desc=keep_desc))
     return DecodedStream(result, configuration, ram, descriptions)
 
 
@@ -94,10 +98,12 @@ def analyze_dict(decoded: DecodedStream, with_ram_pages: bool = False) -> dict[s
     out: dict[str, Any] = {}
     for section in decoded.result.sections:
         key = f"{section.idstr} ({section.section_id})"
-        if section.desc is not None:
+        if section.live is not None:
+            out[key] = render_ram(decoded.ram.image, with_ram_pages)
+        elif section.desc is not None:
             out[key] = render_struct(section.desc)
         else:
-            out[key] = render_ram(decoded.ram.image, with_ram_pages)
+            raise MigrationError(f"section '{section.idstr}' was read without its vmdesc")
     return out
 
 
@@ -106,7 +112,7 @@ def encode_stream(out: StreamWriter, decoded: DecodedStream) -> dict[str, Any]:
     registry = SaveStateRegistry()
     descriptions = decoded.descriptions
     for section in decoded.result.sections:
-        if section.desc is None:
+        if section.live is not None:
             ram = RamMigration(page_size=decoded.page_size)
             ram.image = decoded.ram.image
             registry.register_live(section.idstr, ram, section.instance_id,

@@ -216,7 +216,8 @@ class RamMigration:
         try:
             return raw.decode()
         except UnicodeDecodeError:
-            raise inp.error(f"RAM block name {raw!r} is not UTF-8", start) from None
+            shown = raw[:40] + (b"..." if len(raw) > 40 else b"")
+            raise inp.error(f"RAM block name {shown!r} is not UTF-8", start) from None
 
     def _store(self, name: str, addr: int, content: int | bytes) -> None:
         if self.blocks is None:

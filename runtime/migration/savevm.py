@@ -84,6 +84,7 @@ class LoadedSection:
     state: Any
     desc: dict[str, Any] | None = None
     live: LiveHandler | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -342,6 +343,8 @@ def load_state(inp: StreamReader, resolve: SectionResolver,
             last = result.sections[-1]
             exc.msg = (f"after section '{last.idstr}' (instance {last.instance_id}, "
                        f"id {last.section_id}): {exc.msg}")
+        elif exc.section is None:
+            exc.msg = f"after the header: {exc.msg}"
         raise
     result.end_offset = inp.tell()
     if options.read_vmdesc:
@@ -361,12 +364,18 @@ def _load_sections(inp: StreamReader, resolve: SectionResolver, options: LoadOpt
             section = _load_section_start(inp, resolve, options, start)
             by_id[section.section_id] = section
             result.sections.append(section)
+            section.spans.append((start, inp.tell()))
         elif section_type in (QEMU_VM_SECTION_PART, QEMU_VM_SECTION_END):
-            section_id = inp.get_be32()
+            try:
+                section_id = inp.get_be32()
+            except MigrationError as exc:
+                exc.in_section(f"header at offset {start}")
+                raise
             found = by_id.get(section_id)
             if found is None:
                 raise MigrationError(f"unknown section id {section_id}", start)
             _load_section_body(inp, found, found.version_id, options)
+            found.spans.append((start, inp.tell()))
         elif section_type == QEMU_VM_CONFIGURATION:
             raise MigrationError("configuration section out of place", start)
         elif section_type == QEMU_VM_COMMAND:
@@ -378,13 +387,13 @@ def _load_sections(inp: StreamReader, resolve: SectionResolver, options: LoadOpt
 def _load_configuration(inp: StreamReader, configuration: tuple[Description, Any] | None,
                         result: LoadResult, options: LoadOptions) -> None:
     start = inp.tell()
-    if inp.get_u8() != QEMU_VM_CONFIGURATION:
-        raise MigrationError("configuration section missing", start)
-    if configuration is None:
-        raise MigrationError("no description for the configuration section", start)
-    description, state = configuration
     desc: dict[str, Any] | None = {} if options.keep_desc else None
     try:
+        if inp.get_u8() != QEMU_VM_CONFIGURATION:
+            raise MigrationError("configuration section missing", start)
+        if configuration is None:
+            raise MigrationError("no description for the configuration section", start)
+        description, state = configuration
         description.load_state(inp, state, description.version, desc)
     except MigrationError as exc:
         exc.in_section("configuration")
@@ -394,14 +403,18 @@ def _load_configuration(inp: StreamReader, configuration: tuple[Description, Any
 
 def _load_section_start(inp: StreamReader, resolve: SectionResolver, options: LoadOptions,
                         start: int) -> LoadedSection:
-    section_id = inp.get_be32()
-    raw_name = inp.get_counted_string()
-    instance_id = inp.get_be32()
-    version_id = inp.get_be32()
     try:
+        section_id = inp.get_be32()
+        raw_name = inp.get_counted_string()
         idstr = raw_name.decode()
+        instance_id = inp.get_be32()
+        version_id = inp.get_be32()
     except UnicodeDecodeError:
-        raise MigrationError(f"section id string {raw_name!r} is not UTF-8", start) from None
+        shown = raw_name[:40] + (b"..." if len(raw_name) > 40 else b"")
+        raise MigrationError(f"section id string {shown!r} is not UTF-8", start) from None
+    except MigrationError as exc:
+        exc.in_section(f"header at offset {start}")
+        raise
     label = f"'{idstr}' (instance {instance_id}, id {section_id})"
     try:
         description, state, live = resolve(idstr, instance_id, version_id)

@@ -18,7 +18,7 @@ from runtime.migration.errors import MigrationError
 from runtime.migration.stream import StreamReader, StreamWriter
 from runtime.migration.vmstate import Description
 
-FUZZ = settings(max_examples=150, deadline=None,
+FUZZ = settings(max_examples=100, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 

@@ -21,7 +21,7 @@ _C_WORDS = frozenset("""
     wchar_t and and_eq bitand bitor compl not not_eq or or_eq xor xor_eq
     unix errno mips sparc i386 linux
 """.split())
-_PY_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+_PY_WORDS = frozenset(keyword.kwlist)
 
 _NON_IDENT = re.compile(r"[^A-Za-z0-9_]")
 

@@ -113,6 +113,8 @@ class QAPIDoc:
         """A line of the member or feature sections."""
         first_word = line.split(" ", 1)[0]
         if _is_symbol(first_word):
+            if not re.match(r"@\S*:", line):
+                raise QAPIParseError(info, "invalid parameter name")
             line, indent = _strip_tag(line, r"@\S*:\s*")
             self._start_symbol_section(symbols, first_word[1:-1], indent, info)
         elif first_word in SECTION_TAGS:
@@ -133,8 +135,9 @@ class QAPIDoc:
     def _tagged_line(self, line: str, info: SourceInfo) -> None:
         first_word = line.split(" ", 1)[0]
         if _is_symbol(first_word):
-            raise QAPIParseError(
-                info, f"'{first_word}' can't follow '{self.sections[0].name}' section")
+            first = self.sections[0].name
+            after = f"'{first}' section" if first else "a section of free text"
+            raise QAPIParseError(info, f"'{first_word}' can't follow {after}")
         if first_word in SECTION_TAGS:
             line, indent = _strip_tag(line, r"\S*:\s*")
             self._start_section(first_word[:-1], indent, info)

@@ -253,6 +253,9 @@ def check_enum(expr: JSONObject, info: SourceInfo) -> None:
 
 def check_struct(expr: JSONObject, info: SourceInfo) -> None:
     check_type(expr["data"], expr.where("data"), "'data'", allow_dict=expr["struct"])
+    if isinstance(expr["data"], str):
+        # A struct has no other way to name its members.
+        raise QAPISemError(expr.where("data"), "'data' must be an object")
     check_type(expr.get("base"), expr.where("base"), "'base'")
 
 

@@ -133,11 +133,33 @@ class _Grammar:
 
     def p_error(self, tok: Any) -> None:
         assert self.lexer is not None
-        state = self.parser.statestack[-1]
-        expected = set(self.parser.action[state])
+        expected = self._viable_tokens()
         if tok is None:
             raise self.lexer.error(len(self.lexer.text) - 1, _expected_message(expected))
         raise self.lexer.error(tok.lexpos, _expected_message(expected))
+
+    def _viable_tokens(self) -> set[str]:
+        """The tokens the parser could go on with from where it stopped.
+
+        The LALR tables merge lookaheads of states shared by several
+        contexts, so a token may seem acceptable until the reductions it
+        triggers are followed; follow them to see whether it is shifted.
+        """
+        stack = list(self.parser.statestack)
+        return {token for token in self.tokens if self._shifts(stack, token)}
+
+    def _shifts(self, stack: list[int], token: str) -> bool:
+        stack = list(stack)
+        while True:
+            action = self.parser.action[stack[-1]].get(token)
+            if action is None:
+                return False
+            if action >= 0:
+                return True
+            production = self.parser.productions[-action]
+            if production.len:
+                del stack[-production.len:]
+            stack.append(self.parser.goto[stack[-1]][production.name])
 
     def _info(self, p: Any, index: int) -> SourceInfo:
         """Where symbol ``index`` of the production starts."""

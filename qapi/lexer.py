@@ -136,11 +136,15 @@ class SchemaLexer:
     def t_newline(self, t: Any) -> None:
         r"\n"
 
+    def t_unicode_space(self, t: Any) -> None:
+        r"[^\S\n]+"
+
     def t_error(self, t: Any) -> None:
         end = t.lexpos
         while end < len(self.text) and not (self.text[end] in _STRUCTURAL
                                             or self.text[end].isspace()):
             end += 1
+        end = max(end, t.lexpos + 1)
         raise self.error(t.lexpos, f"stray '{self.text[t.lexpos:end]}'")
 
     # -- helpers -----------------------------------------------------------

@@ -83,5 +83,5 @@ def column_of(text: str, line_start: int, pos: int) -> int:
     """The 1-based column of ``pos``, with tabs stopping every 8 columns."""
     col = 1
     for ch in text[line_start:pos]:
-        col = (col + 7) % 8 + 1 if ch == "\t" else col + 1
+        col = (col + 7) // 8 * 8 + 1 if ch == "\t" else col + 1
     return col

@@ -45,22 +45,7 @@ QEMU_CRASHES = {
 # Front-end bugs found by this suite; the .err file holds the output the
 # project should give.  strict: a fix makes the test pass, and then the
 # entry must go.
-FRONT_END_BUGS = {
-    "lex-stray-after-tab.json":
-        "columns after a tab are wrong: source.column_of's (col + 7) % 8 + 1 "
-        "does not move to the next tab stop (QEMU has the same slip)",
-    "struct-data-string.json":
-        "a struct's 'data' given as a type name passes the expression checks "
-        "and crashes the IR builder (AttributeError in _make_members)",
-    "doc-member-tab-before-colon.json":
-        "'# @x<TAB>: text' counts as a member line but doc._strip_tag's "
-        "regex does not match it: AssertionError",
-    "syn-colon-after-array-item.json":
-        "a ':' after a scalar is reported with the merged LALR lookahead set "
-        "(',', '{', '[', ']', string, boolean, or '}'), not what may follow here",
-    "syn-colon-after-member-value.json": "same as syn-colon-after-array-item",
-    "syn-colon-at-top-level.json": "same as syn-colon-after-array-item",
-}
+FRONT_END_BUGS: dict[str, str] = {}
 
 
 def _case_params():

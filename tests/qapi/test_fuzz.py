@@ -57,10 +57,7 @@ GOOD_SEEDS = [p.read_text(encoding="utf-8") for p in sorted(GOOD_DIR.glob("*.jso
 # Crashes the negative suite already records as front-end bugs (xfail
 # there): (exception type, function it escapes from).  Drop an entry when
 # its bug is fixed.
-KNOWN_CRASHES = {
-    ("AttributeError", "_make_members"),  # bad/struct-data-string.json
-    ("AssertionError", "_strip_tag"),     # bad/doc-member-tab-before-colon.json
-}
+KNOWN_CRASHES: set[tuple[str, str]] = set()
 
 _FILE = r"[^\n]+?\.json"
 ERROR_FORMAT = re.compile(

@@ -34,11 +34,7 @@ SCHEMAS = schema_names(GOOD_DIR)
 QEMU_REJECTS = {"double-quotes.json"}
 
 # Schemas QEMU accepts and the project should, but does not (yet).
-FRONT_END_BUGS = {
-    "unicode-whitespace.json":
-        "the lexer ignores only ASCII white space; QEMU skips any character "
-        "for which str.isspace() holds, and the project reports \"stray ''\"",
-}
+FRONT_END_BUGS: dict[str, str] = {}
 
 
 def _params(names: list[str]):
@@ -505,8 +501,6 @@ def test_layout() -> None:
     assert entity(schema, "Label", QAPISchemaObjectType).ifcond.ifcond == "CONFIG_A"
 
 
-@pytest.mark.xfail(strict=True, reason="source.column_of does not advance at a tab: "
-                   "(col + 7) % 8 + 1 maps 1..8 to itself; it means (col + 7) // 8 * 8 + 1")
 def test_columns_after_tabs() -> None:
     schema = load("layout.json")
     colour = entity(schema, "Colour", QAPISchemaEnumType)

@@ -390,9 +390,12 @@ static uint64_t fp_rmm_finish_d(long double x, int inexact, uint32_t *ff)
     return fp_round_pack(sign, exp, sig, inexact, 52, 11, RM_RMM, ff);
 }
 
-#define FP_RMM_S(expr)                                                   \
+/* The wider intermediate quietens signalling NaNs: `snan` says whether an
+ * operand was one. */
+#define FP_RMM_S(expr, snan)                                             \
     do {                                                                 \
         uint32_t f_;                                                     \
+        if (snan) *ff |= FF_NV;                                          \
         fp_begin(RM_RTZ);                                                \
         FP_PIN(x); FP_PIN(y); FP_PIN(z);                                 \
         double r_ = (expr);                                              \
@@ -427,6 +430,9 @@ static inline long double fp_x87_run(int op, double a, double b, double c, int *
 static uint64_t fp_rmm_d(int op, uint64_t a, uint64_t b, uint64_t c, uint32_t *ff)
 {
     int inexact;
+    if (f64_is_snan(a) || (op != 4 && f64_is_snan(b)) || (op == 5 && f64_is_snan(c))) {
+        *ff |= FF_NV;
+    }
     long double r = fp_x87_run(op, f64_of(a), f64_of(b), f64_of(c), &inexact, ff);
     return fp_rmm_finish_d(r, inexact, ff);
 }
@@ -439,7 +445,7 @@ static inline uint64_t name(uint64_t ra, uint64_t rb, int rm, uint32_t *ff)   \
     float a = f32_of(fp_unbox_s(ra)), b = f32_of(fp_unbox_s(rb)), r;           \
     if (rm == RM_RMM) {                                                        \
         double x = a, y = b, z = 0;                                            \
-        FP_RMM_S(x OP y);                                                      \
+        FP_RMM_S(x OP y, f32_is_snan(bits_f32(a)) || f32_is_snan(bits_f32(b))); \
     }                                                                          \
     fp_begin(rm);                                                              \
     FP_PIN(a); FP_PIN(b);                                                      \
@@ -459,7 +465,7 @@ static inline uint64_t fp_sqrt_s(uint64_t ra, int rm, uint32_t *ff)
     float a = f32_of(fp_unbox_s(ra)), r;
     if (rm == RM_RMM) {
         double x = a, y = 0, z = 0;
-        FP_RMM_S(sqrt(x));
+        FP_RMM_S(sqrt(x), f32_is_snan(bits_f32(a)));
     }
     fp_begin(rm);
     FP_PIN(a);
@@ -484,7 +490,7 @@ static inline uint64_t fp_fma_s(uint64_t ra, uint64_t rb, uint64_t rc, int neg_p
     float a = f32_of(ua), b = f32_of(ub), c = f32_of(uc), r;
     if (rm == RM_RMM) {
         double x = a, y = b, z = c;
-        FP_RMM_S(fma(x, y, z));
+        FP_RMM_S(fma(x, y, z), f32_is_snan(ua) || f32_is_snan(ub) || f32_is_snan(uc));
     }
     fp_begin(rm);
     FP_PIN(a); FP_PIN(b); FP_PIN(c);

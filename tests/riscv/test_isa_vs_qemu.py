@@ -13,6 +13,7 @@ from tests.riscv import harness
 GUESTS = {
     "hello": ("virt", "spike"),
     "int_ops": ("virt",),
+    "fp_ops": ("virt",),
 }
 
 

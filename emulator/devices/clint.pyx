@@ -204,6 +204,15 @@ cdef class Clint:
     def __dealloc__(self):
         free(self.state)
 
+    def reset(self):
+        """Clear mtime; mtimecmp keeps its value (0 after power-on), so the
+        timer interrupt is pending at reset as on QEMU."""
+        self.state.time_delta = 0
+        self.state.idle_ns = 0
+        self.state.start_ns = host_ns()
+        self.state.time_delta -= <int64_t>clint_mtime(self.state)
+        write_timecmp(self.state, self.state.mtimecmp)
+
     @property
     def mtime(self):
         return clint_mtime(self.state)

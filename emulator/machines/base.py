@@ -59,6 +59,7 @@ class BareMetalMachine:
         if log_items:
             self.cpu.set_log(log_items, log_file)
         self.cpu.reset(boot.MROM_BASE)
+        self.clint.reset()
 
     def _add_devices(self) -> None:
         raise NotImplementedError
@@ -70,6 +71,7 @@ class BareMetalMachine:
 
     def request_reset(self) -> None:
         self.cpu.reset(boot.MROM_BASE)
+        self.clint.reset()
 
     def run(self) -> int:
         """Run the guest until it powers off; returns its exit status."""

@@ -19,6 +19,7 @@ cdef extern from *:
     """
     #define RV_MSTATUS_UXL (3ull << 32)
     #define RV_MSTATUS_SXL (3ull << 34)
+    #define RV_MSTATUS_XL64 ((2ull << 32) | (2ull << 34))
     #define RV_MSTATUS_GVA (1ull << 38)
     #define RV_MSTATUS_MPV (1ull << 39)
     #define RV_MSTATUS_SD (1ull << 63)
@@ -33,6 +34,7 @@ cdef extern from *:
     """
     const uint64_t MSTATUS_UXL "RV_MSTATUS_UXL"
     const uint64_t MSTATUS_SXL "RV_MSTATUS_SXL"
+    const uint64_t MSTATUS_XL64 "RV_MSTATUS_XL64"
     const uint64_t MSTATUS_GVA "RV_MSTATUS_GVA"
     const uint64_t MSTATUS_MPV "RV_MSTATUS_MPV"
     const uint64_t MSTATUS_SD "RV_MSTATUS_SD"
@@ -238,7 +240,7 @@ cdef void write_mstatus(RISCVEnv *env, uint64_t val) noexcept nogil:
         tlb_flush(env.cpu)
     if val & MSTATUS_UXL:
         mask |= MSTATUS_UXL
-    env.mstatus = ((old & ~mask) | (val & mask) | MSTATUS_SXL) & ~MSTATUS_SD
+    env.mstatus = (((old & ~mask) | (val & mask)) & ~(MSTATUS_SXL | MSTATUS_SD)) | (2ull << 34)
     env_update_flags(env)
 
 
@@ -564,7 +566,7 @@ cdef int csr_rw(RISCVEnv *env, int csr, uint64_t *old_out, uint64_t new,
 
 cdef void csr_reset(RISCVEnv *env) noexcept nogil:
     cdef int i
-    env.mstatus = MSTATUS_SXL | MSTATUS_UXL
+    env.mstatus = MSTATUS_XL64
     env.mcause = 0
     env.stimer_armed = False
     for i in range(2):

@@ -14,7 +14,8 @@ from emulator.riscv.csr cimport csr_rw
 from emulator.riscv.state cimport env_update_flags
 from emulator.riscv.trap cimport do_mret, do_sret
 from runtime.accel.core cimport (
-    CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT, EXEC_JUMP, EXEC_NEXT, Op, TB,
+    CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT, EXEC_JUMP, EXEC_NEXT, EXIT_REQUEST_YIELD,
+    Op, TB,
 )
 from runtime.accel.softmmu cimport tlb_flush, tlb_flush_page
 
@@ -23,6 +24,13 @@ cdef inline int raise_exc(CPUState *cpu, int cause, uint64_t tval) noexcept nogi
     cpu.exception = cause
     cpu.exception_tval = tval
     return EXEC_EXCEPTION
+
+
+cdef inline void yield_if_interrupt(CPUState *cpu, RISCVEnv *env) noexcept nogil:
+    """After a change that may let a pending interrupt in, go back to the
+    CPU loop's interrupt check at the end of this TB."""
+    if env.mip & env.mie:
+        cpu.exit_request = EXIT_REQUEST_YIELD
 
 
 cdef void riscv_raise_illegal(CPUState *cpu, const Op *op) noexcept nogil:
@@ -56,7 +64,10 @@ cdef int do_csr(CPUState *cpu, RISCVEnv *env, const Op *op) noexcept nogil:
     if cause != 0:
         return raise_exc(cpu, cause, op.insn)
     cpu.regs[op.rd] = old
-    return EXEC_END_TB if writes else EXEC_NEXT
+    if writes:
+        yield_if_interrupt(cpu, env)
+        return EXEC_END_TB
+    return EXEC_NEXT
 
 
 cdef int riscv_helper(CPUState *cpu, const Op *op, TB *tb) noexcept nogil:
@@ -77,6 +88,7 @@ cdef int riscv_helper(CPUState *cpu, const Op *op, TB *tb) noexcept nogil:
         cause = do_mret(env) if h == HELPER_MRET else do_sret(env)
         if cause != 0:
             return raise_exc(cpu, cause, op.insn)
+        yield_if_interrupt(cpu, env)
         return EXEC_JUMP
     if h == HELPER_WFI:
         if env.priv == PRV_U or (env.priv == PRV_S and env.mstatus & MSTATUS_TW):

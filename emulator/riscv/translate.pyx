@@ -119,7 +119,8 @@ cdef inline int64_t imm_i(uint32_t insn) noexcept nogil:
     return <int64_t>(<int32_t>insn >> 20)
 
 cdef inline int64_t imm_s(uint32_t insn) noexcept nogil:
-    return <int64_t>(((<int32_t>insn >> 25) << 5) | ((insn >> 7) & 0x1f))
+    cdef int32_t v = ((<int32_t>insn >> 25) << 5) | <int32_t>((insn >> 7) & 0x1f)
+    return <int64_t>v
 
 cdef inline int64_t imm_b(uint32_t insn) noexcept nogil:
     cdef int32_t v = (((<int32_t>insn >> 31) << 12) | (((insn >> 7) & 1) << 11)

@@ -61,7 +61,7 @@ def build_guest(name: str, machine: str = "virt", extra_cflags: tuple[str, ...] 
     sources = [p for p in (GUEST_DIR / f"{name}.c", GUEST_DIR / f"{name}.S") if p.exists()]
     if not sources:
         raise FileNotFoundError(f"no guest source named {name}")
-    lib = [LIB_DIR / "crt0.S", LIB_DIR / "lib.c"]
+    lib = [LIB_DIR / "crt0.S", LIB_DIR / "lib.c", LIB_DIR / "modes.S"]
     defines = ["-DMACHINE_SPIKE"] if machine == "spike" else ["-DMACHINE_VIRT"]
     flags = CFLAGS + defines + list(extra_cflags)
     inputs = sources + lib + [LIB_DIR / "guest.h", LIB_DIR / "link.ld"]

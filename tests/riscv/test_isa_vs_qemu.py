@@ -14,6 +14,9 @@ GUESTS = {
     "hello": ("virt", "spike"),
     "int_ops": ("virt",),
     "fp_ops": ("virt",),
+    "compressed": ("virt",),
+    "csrs": ("virt",),
+    "atomics": ("virt",),
 }
 
 

@@ -28,6 +28,22 @@ extern volatile uint64_t last_cause, last_tval, last_epc;
 
 uint64_t fnv(uint64_t h, uint64_t v);
 
+#define PRV_U 0
+#define PRV_S 1
+#define PRV_M 3
+/* Run fn(arg) in privilege `mode`; returns fn's result (modes.S). */
+uint64_t enter_mode(uint64_t mode, uint64_t (*fn)(uint64_t), uint64_t arg);
+/* Give S and U access to all memory (QEMU only leaves M-mode when a PMP
+   rule exists). */
+void pmp_allow_all(void);
+/* The S-mode trap handler behind strap_entry (for delegation tests): like
+   trap_handler, records an expected trap and skips the instruction. */
+void s_trap_handler(struct trap_frame *f);
+extern void strap_entry(void);
+/* When set, a trap returns to this address instead of skipping the
+   instruction (for faults on instruction fetch). */
+extern volatile uint64_t trap_resume_pc;
+
 #define FNV_INIT 0xcbf29ce484222325ull
 
 #define csr_read(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })

@@ -35,7 +35,7 @@ class RawInput(Protocol):
 
 
 class RawOutput(Protocol):
-    def write(self, data: bytes, /) -> object: ...
+    def write(self, data: bytearray, /) -> object: ...
 
 
 class StreamReader:
@@ -264,7 +264,9 @@ class StreamWriter:
         if self._sink is None or not self._buf:
             return
         try:
-            self._sink.write(bytes(self._buf))
+            # Sinks copy what they are given (files, sockets, pipes), so the
+            # buffer is reused rather than copied: fresh memory costs page faults.
+            self._sink.write(self._buf)
         except OSError as err:
             raise MigrationError(f"cannot write the stream: {err}", self.tell()) from err
         self._flushed += len(self._buf)

@@ -57,6 +57,12 @@ def _page_size(configuration: Record) -> int:
     return DEFAULT_PAGE_SIZE
 
 
+def _capabilities(configuration: Record) -> list[bytes]:
+    """The migration capabilities the configuration section names."""
+    return [getattr(capability, "name", b"")
+            for capability in getattr(configuration, "capabilities", [])]
+
+
 def decode_stream(inp: StreamReader, descriptions: Mapping[str, Description],
                   profile: VirtProfile | None = None, keep_desc: bool = True) -> DecodedStream:
     """Read every section of ``inp`` into records.
@@ -74,6 +80,7 @@ def decode_stream(inp: StreamReader, descriptions: Mapping[str, Description],
         nonlocal harts_seen
         if idstr == "ram":
             ram.page_size = _page_size(configuration)
+            ram.ignore_shared = b"x-ignore-shared" in _capabilities(configuration)
             return None, None, ram
         description = find_description(idstr, descriptions)
         if description is None:
@@ -115,6 +122,7 @@ def encode_stream(out: StreamWriter, decoded: DecodedStream) -> dict[str, Any]:
         if section.live is not None:
             ram = RamMigration(page_size=decoded.page_size)
             ram.image = decoded.ram.image
+            ram.ignore_shared = decoded.ram.ignore_shared
             registry.register_live(section.idstr, ram, section.instance_id,
                                    section.section_id)
             continue

@@ -36,6 +36,7 @@ class RamBlock:
 
     name: str
     data: bytearray
+    address: int = 0
 
     @property
     def length(self) -> int:
@@ -53,6 +54,7 @@ class RamImage:
 
     sizes: dict[str, int] = field(default_factory=dict)
     pages: dict[tuple[str, int], int | bytes] = field(default_factory=dict)
+    addresses: dict[str, int] = field(default_factory=dict)
 
 
 class RamMigration:
@@ -78,6 +80,7 @@ class RamMigration:
         self._last_received: str | None = None
         self.pages_sent = 0
         self.zero_pages_sent = 0
+        self.ignore_shared = False
 
     # -- saving ------------------------------------------------------------
 
@@ -87,8 +90,15 @@ class RamMigration:
         for name, length in sizes.items():
             out.put_counted_string(name.encode())
             out.put_be64(length)
+            if self.ignore_shared:
+                out.put_be64(self._addresses().get(name, 0))
         out.put_be64(RAM_SAVE_FLAG_EOS)
         self._cursor = self._all_pages()
+
+    def _addresses(self) -> dict[str, int]:
+        if self.blocks is None:
+            return self.image.addresses
+        return {block.name: block.address for block in self.blocks}
 
     def _block_sizes(self) -> dict[str, int]:
         if self.blocks is None:
@@ -197,6 +207,8 @@ class RamMigration:
             if length > total:
                 raise inp.error(f"RAM block '{name}' of 0x{length:x} bytes overruns the "
                                 f"announced total", start)
+            if self.ignore_shared:
+                self.image.addresses[name] = inp.get_be64()
             self.image.sizes[name] = length
             total -= length
 

@@ -306,7 +306,7 @@ class _CommandChannel:
     def read(self, size: int = -1) -> bytes:
         return self.pipe.read(size)
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray) -> int:
         return self.pipe.write(data)
 
     def close(self) -> None:
@@ -328,7 +328,7 @@ class _SocketChannel:
     def read(self, size: int = -1) -> bytes:
         return self.file.read1(size)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.sock.sendall(data)
 
     def close(self) -> None:

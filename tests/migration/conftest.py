@@ -18,18 +18,24 @@ from tests.conftest import oracle_env
 from tests.migration.qemu_runner import migrate_to_file, qemu_available
 
 # The streams the tests read: QEMU's command line after "-M virt -display
-# none -nodefaults", and how long the guest runs before migrating.
-QEMU_STREAMS: dict[str, tuple[list[str], float]] = {
+# none -nodefaults" ({folder} is a scratch folder), how long the guest runs
+# before migrating, and the migration capabilities set.
+QEMU_STREAMS: dict[str, tuple[list[str], float, tuple[str, ...]]] = {
     # Stopped before the first instruction (-S): OpenSBI loaded, not run.
-    "paused": (["-S", "-m", "64M"], 0.0),
+    "paused": (["-S", "-m", "64M"], 0.0, ()),
     # OpenSBI (-bios default) running, with no kernel to start: it spins.
-    "running": (["-m", "64M", "-bios", "default"], 0.5),
+    "running": (["-m", "64M", "-bios", "default"], 0.5, ()),
     # Two harts, two virtio-rng devices on virtio 1.0 (non-legacy) mmio.
     "virtio": (["-m", "64M", "-smp", "2", "-bios", "default",
                 "-global", "virtio-mmio.force-legacy=false",
-                "-device", "virtio-rng-device", "-device", "virtio-rng-device"], 0.3),
+                "-device", "virtio-rng-device", "-device", "virtio-rng-device"], 0.3, ()),
     # A hart with the vector and pointer-masking extensions.
-    "vector": (["-S", "-m", "64M", "-cpu", "rv64,v=true,vlen=256,x-j=true"], 0.0),
+    "vector": (["-S", "-m", "64M", "-cpu", "rv64,v=true,vlen=256,x-j=true"], 0.0, ()),
+    # Guest RAM in a shared file, left out of the stream (x-ignore-shared):
+    # the configuration names the capability, the RAM blocks their address.
+    "shared": (["-S", "-m", "64M", "-object", "memory-backend-file,id=ram,size=64M,"
+                "mem-path={folder}/guest.ram,share=on", "-machine", "memory-backend=ram"],
+               0.0, ("x-ignore-shared",)),
 }
 
 
@@ -44,8 +50,10 @@ def qemu_stream(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pat
 
     def make(name: str) -> Path:
         if name not in made:
-            args, run_seconds = QEMU_STREAMS[name]
-            made[name] = migrate_to_file(folder / f"{name}.bin", args, run_seconds)
+            args, run_seconds, capabilities = QEMU_STREAMS[name]
+            args = [arg.replace("{folder}", str(folder)) for arg in args]
+            made[name] = migrate_to_file(folder / f"{name}.bin", args, run_seconds,
+                                         capabilities)
         return made[name]
 
     return make

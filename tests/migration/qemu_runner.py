@@ -61,8 +61,10 @@ def qemu_available() -> bool:
     return shutil.which(QEMU) is not None
 
 
-def migrate_to_file(target: Path, args: list[str], run_seconds: float = 0.0) -> Path:
-    """Start QEMU with ``args``, let it run, migrate it into ``target``."""
+def migrate_to_file(target: Path, args: list[str], run_seconds: float = 0.0,
+                    capabilities: tuple[str, ...] = ()) -> Path:
+    """Start QEMU with ``args``, let it run, migrate it into ``target`` with
+    the migration ``capabilities`` on."""
     sock_path = target.with_suffix(".qmp")
     command = [QEMU, "-M", "virt", "-display", "none", "-nodefaults",
                "-qmp", f"unix:{sock_path},server=on,wait=on", *args]
@@ -77,6 +79,9 @@ def migrate_to_file(target: Path, args: list[str], run_seconds: float = 0.0) -> 
             time.sleep(0.01)
         qmp = QMP(sock_path)
         try:
+            if capabilities:
+                qmp.command("migrate-set-capabilities", capabilities=[
+                    {"capability": name, "state": True} for name in capabilities])
             if run_seconds:
                 time.sleep(run_seconds)
             qmp.command("migrate", uri=f"exec:cat > {target}")

@@ -316,8 +316,7 @@ class VMStateGenerator:
             values.append(f"*obj.{member.member}" if member.is_array else f"obj.{member.member}")
         layout = self._layout(group.layout())
         code.add(f"out.pack({layout}, {', '.join(values)})")
-        code.add("if fields is not None:")
-        code.indent()
+        entries = []
         for member in group.fields:
             count = member.array if member.array is not None else 1
             if count == 0:
@@ -326,9 +325,8 @@ class VMStateGenerator:
             if count > 1:
                 entry += f'"array_len": {count}, '
             entry += f'"type": {member.vmdesc_type!r}, "size": {member.element_size}'
-            code.add(f"fields.append({{{entry}}})")
-        code.add("pass")
-        code.dedent()
+            entries.append(f"fields.append({{{entry}}})")
+        self._if_fields(code, entries)
 
     # -- load --------------------------------------------------------------
 
@@ -477,19 +475,28 @@ class VMStateGenerator:
                 code.add(f"{target} = values[{index}]")
                 entries.append((member, f"values[{index}]", None))
                 index += 1
-        code.add("if fields is not None:")
-        code.indent()
+        lines = []
         for member, data, count in entries:
             entry = f'"name": {member.vmdesc_name!r}, '
             if count is not None:
                 entry += f'"array_len": {count}, '
             entry += (f'"type": {member.vmdesc_type!r}, "size": {member.element_size}, '
                       f'"data": {data}')
-            code.add(f"fields.append({{{entry}}})")
-        code.add("pass")
-        code.dedent()
+            lines.append(f"fields.append({{{entry}}})")
+        self._if_fields(code, lines)
 
     # -- shared ------------------------------------------------------------
+
+    @staticmethod
+    def _if_fields(code: _Code, lines: list[str]) -> None:
+        """Lines that add vmdesc entries, when a vmdesc is being built."""
+        if not lines:
+            return
+        code.add("if fields is not None:")
+        code.indent()
+        for line in lines:
+            code.add(line)
+        code.dedent()
 
     def _length(self, member_path: str | None, member: VMStateField, vmsd: str,
                 parents: dict[str, str] | None = None) -> str:
@@ -505,7 +512,12 @@ class VMStateGenerator:
                       parents: dict[str, str] | None = None) -> str:
         if member.array is not None:
             return str(member.array)
-        return f"max({self._length(member.array_member, member, vmsd, parents)}, 0)"
+        return f"max({self._multiplied(member, vmsd, parents)}, 0)"
+
+    def _multiplied(self, member: VMStateField, vmsd: str,
+                    parents: dict[str, str] | None) -> str:
+        length = self._length(member.array_member, member, vmsd, parents)
+        return f"{length} * {member.multiply}" if member.multiply != 1 else length
 
     def _buffer_size(self, member: VMStateField, vmsd: str,
                      parents: dict[str, str] | None = None) -> str:
@@ -517,7 +529,7 @@ class VMStateGenerator:
     def _struct_count(self, member: VMStateField, vmsd: str,
                       parents: dict[str, str] | None = None) -> tuple[str, bool]:
         if member.array_member is not None:
-            return f"max({self._length(member.array_member, member, vmsd, parents)}, 0)", False
+            return f"max({self._multiplied(member, vmsd, parents)}, 0)", False
         if member.array is not None:
             return str(member.array), False
         return "1", True

@@ -18,7 +18,8 @@ Python attribute path is ``member``, by default the name):
   loaded value must equal the current one) or ``'le': true`` (int32 only:
   0 <= loaded <= current);
 - array: a scalar or struct with ``'array': N`` (fixed) or
-  ``'array': 'member'`` (the length is an earlier field or a property);
+  ``'array': 'member'`` (the length is an earlier field or a property;
+  with ``'multiply': K``, K elements per unit of it);
 - buffer: ``'type': 'buffer', 'size': N`` or ``'size': 'member'`` (with
   ``'multiply': K`` for K bytes per unit);
 - unused bytes: ``'type': 'unused', 'size': N`` (named ``unused``);
@@ -101,7 +102,7 @@ class VMStateField:
     array: int | None = None           # fixed element count
     array_member: str | None = None    # element count from this member
     size_member: str | None = None     # buffer size from this member
-    multiply: int = 1                  # bytes per unit of size_member
+    multiply: int = 1                  # bytes or elements per unit of a length member
     struct_name: str | None = None
     struct: VMStateDescription | None = None
     struct_version: int | None = None
@@ -285,7 +286,7 @@ class VMStateSchema:
         allowed = {"name", "member", "version", "test"}
         if kind == "scalar":
             self._scalar_field(result, expr, what)
-            allowed |= {"type", "array", "equal", "le", "info"}
+            allowed |= {"type", "array", "multiply", "equal", "le", "info"}
         elif kind == "buffer":
             self._buffer_field(result, expr, what)
             allowed |= {"type", "size", "multiply", "info"}
@@ -297,13 +298,16 @@ class VMStateSchema:
             result.struct_name = _string(expr, "struct", what)
             if "struct-version" in expr:
                 result.struct_version = _integer(expr, "struct-version", what)
-            allowed |= {"struct", "struct-version", "array", "info"}
+            allowed |= {"struct", "struct-version", "array", "multiply", "info"}
         else:
             result.validate = _callable(expr, "validate", what)
             allowed = {"name", "validate"}
         for key in expr:
             if key not in allowed:
                 raise QAPISemError(expr.where(key), f"{what}: '{key}' does not apply here")
+        if "multiply" in expr and "array" not in expr and kind != "buffer":
+            raise QAPISemError(expr.where("multiply"),
+                               f"{what}: 'multiply' needs a variable 'array'")
         if "array" in expr:
             if result.compare is not None:
                 raise QAPISemError(expr.where("array"),
@@ -371,8 +375,13 @@ class VMStateSchema:
             _check_member_path(count, expr.where("array"), what)
             _check_length_member(description, count, expr.where("array"), what)
             result.array_member = count
+            if "multiply" in expr:
+                result.multiply = _integer(expr, "multiply", what, minimum=1)
         else:
             result.array = _integer(expr, "array", what)
+            if "multiply" in expr:
+                raise QAPISemError(expr.where("multiply"),
+                                   f"{what}: 'multiply' needs a variable 'array'")
 
     # -- references ------------------------------------------------------
 

@@ -314,3 +314,51 @@ def test_device_stream_is_read_by_analyze_migration_and_our_reader(
     assert pages["test.ram (0x0000000000001000)"].startswith("de ad be ef 00")
     assert pages["test.ram (0x000000000000f000)"].endswith("00 5a")
     assert len(pages) == 16 + 2
+
+
+SHAPES = """
+{ 'vmstate': 'shapes', 'version': 1, 'minimum-version': 1,
+  'properties': [ 'rows' ],
+  'fields': [
+    { 'name': 'grid', 'type': 'uint8', 'array': 'rows', 'multiply': 3 },
+    { 'name': 'cells', 'struct': 'cell', 'array': 'rows', 'multiply': 2 },
+    { 'name': 'one', 'struct': 'cell', 'struct-version': 1 },
+    { 'name': 'opaque', 'struct': 'cell', 'info': 'cell blob' },
+    { 'name': 'gated', 'type': 'uint16', 'array': 2, 'test': 'gate' } ] }
+
+{ 'vmstate': 'cell', 'version': 2, 'minimum-version': 1,
+  'fields': [ { 'name': 'v', 'type': 'int8' }, { 'name': 'w', 'type': 'int8', 'version': 2 } ] }
+"""
+
+
+def test_array_shapes_and_their_vmdesc(
+        compile_vmsd: Callable[[str], dict[str, Description]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shapes = compile_vmsd(SHAPES)["shapes"]
+    monkeypatch.setitem(GENERIC_TESTS, "gate", lambda state, version_id: True)
+    state = Record(rows=2, grid=[1, 2, 3, 4, 5, 6],
+                   cells=[Record(v=index, w=-index) for index in range(4)],
+                   one=Record(v=7, w=8), opaque=Record(v=9, w=10), gated=[11, 12])
+    desc: dict[str, Any] = {}
+    data = saved(shapes, state, desc=desc)
+    # grid 6, cells 4 x 2, one 1 (version 1: no w), opaque 2, gated 4.
+    assert len(data) == 6 + 8 + 1 + 2 + 4
+    assert desc["fields"] == [
+        {"name": "grid", "array_len": 6, "type": "uint8", "size": 1},
+        {"name": "cells", "array_len": 4, "type": "struct", "struct": {
+            "vmsd_name": "cell", "version": 2, "fields": [
+                {"name": "v", "type": "int8", "size": 1},
+                {"name": "w", "type": "int8", "size": 1}]}, "size": 2},
+        {"name": "one", "type": "vstruct", "vmsd_name": "cell", "version": 1, "fields": [
+            {"name": "v", "type": "int8", "size": 1}], "size": 1},
+        {"name": "opaque", "type": "cell blob", "size": 2},
+        {"name": "gated", "index": 0, "type": "uint16", "size": 2},
+        {"name": "gated", "index": 1, "type": "uint16", "size": 2}]
+    loaded = Record(rows=2)
+    seen: dict[str, Any] = {}
+    shapes.load_state(StreamReader(data), loaded, 1, seen)
+    assert loaded == Record(rows=2, grid=[1, 2, 3, 4, 5, 6],
+                            cells=[Record(v=index, w=-index) for index in range(4)],
+                            one=Record(v=7), opaque=Record(v=9, w=10), gated=[11, 12])
+    from runtime.migration.vmstate import strip_data
+    assert strip_data(seen) == desc

@@ -258,8 +258,10 @@ class VMStateGenerator:
              emit: Callable[[VMStateField | _Group], None]) -> None:
         """Fields under one condition; ``field`` names the one being handled."""
         for index, member in enumerate(members):
-            first = member.fields[0] if isinstance(member, _Group) else member
-            code.add(f"field = {first.name!r}")
+            label = member.name if isinstance(member, VMStateField) else member.fields[0].name
+            if isinstance(member, _Group) and len(member.fields) > 1:
+                label += ".." + member.fields[-1].name
+            code.add(f"field = {label!r}")
             if index == 0 and condition is not None:
                 code.add(f"if {condition}:")
                 code.indent()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,14 +68,13 @@ def compile_descriptions(schema: Path) -> Path:
         [sys.executable, "-m", "generator.vmstate", "-o", str(scratch), str(schema)],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
         raise MigrationError(f"cannot compile {schema}: {done.stderr.strip()}")
     try:
         scratch.rename(target_dir)
     except OSError:
         # Another process got there first; its output is the same.
-        for leftover in scratch.iterdir():
-            leftover.unlink()
-        scratch.rmdir()
+        shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 

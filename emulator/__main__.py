@@ -1,0 +1,34 @@
+"""``cyqemu-system-riscv64``: the emulator's command (also ``python -m emulator``)."""
+
+from __future__ import annotations
+
+import sys
+
+from emulator.cli import CliError, ExitRequest, parse_command_line, program_name
+
+
+def report(err: CliError) -> None:
+    prefix = f"{program_name()}: "
+    where = f"{err.location}: " if err.location else ""
+    sys.stderr.write(f"{prefix}{where}{err.message}\n")
+    if err.hint:
+        sys.stderr.write(err.hint + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        config = parse_command_line(args)
+        from emulator.system import main_async
+
+        return main_async(config)
+    except ExitRequest as request:
+        sys.stdout.write(request.output)
+        return request.status
+    except CliError as err:
+        report(err)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""One emulator process, from the parsed command line to exit.
+
+Start-up follows QEMU's order: pick the machine type, create the
+chardevs (binding their sockets), put monitors on them, then either
+build the machine at once or, with ``--preconfig``, wait for
+``x-exit-preconfig``; without ``-S`` the guest then starts.  The main
+loop is asyncio's: monitors, timers and chardevs run there, and the run
+state's requests (shutdown, reset, power-down) are carried out on its
+next turn.  SIGTERM, SIGINT and SIGHUP shut the emulator down as QEMU's
+do, naming the process that sent them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from typing import Any
+
+from emulator import chardev
+from emulator.cli import CliError, Config, MonitorSpec, program_name
+from emulator.machine import (
+    Machine,
+    MachineClass,
+    MachineConfig,
+    default_machine,
+    find_machine,
+    machine_help,
+)
+from emulator.monitor.commands import command_available, command_table
+from emulator.monitor.hmp import HumanMonitor
+from emulator.monitor.runstate import Phase, RunControl
+from emulator.qemu_opts import OptsError, OptType, parse_bool, parse_number, parse_size
+from runtime.qmp.hub import MonitorHub
+from runtime.qmp.monitor import QMPMonitor
+
+_TERMINATING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def select_machine(config: Config) -> tuple[MachineClass, dict[str, Any]]:
+    """The machine type the command line asks for, and its properties."""
+    opts = config.machine_opts.find(None)
+    type_name = opts.get("type") if opts is not None else None
+    if type_name == "help" or (opts is not None and "help" in opts and type_name is None):
+        from emulator.cli import ExitRequest
+        raise ExitRequest(machine_help())
+    if type_name is None:
+        machine_class = default_machine()
+        if machine_class is None:
+            raise CliError("No machine specified, and there is no default",
+                           hint="Use -machine help to list supported machines")
+    else:
+        found = find_machine(type_name)
+        if found is None:
+            raise CliError("unsupported machine type",
+                           hint="Use -machine help to list supported machines")
+        machine_class = found
+    properties: dict[str, Any] = {}
+    for opt in opts or ():
+        if opt.name in ("type", "accel"):
+            continue
+        if opt.name == "help":
+            from emulator.cli import ExitRequest
+            raise ExitRequest(_machine_properties_help(machine_class))
+        desc = machine_class.find_property(opt.name)
+        if desc is None:
+            raise CliError(f"Property '{machine_class.type_name}.{opt.name}' not found")
+        try:
+            properties[opt.name] = _property_value(desc.type, opt.name, opt.text)
+        except OptsError as err:
+            raise CliError(str(err)) from None
+    accel = opts.get("accel") if opts is not None else None
+    if accel is not None and accel not in ("tcg",):
+        raise CliError(f"invalid accelerator {accel}")
+    return machine_class, properties
+
+
+def _property_value(kind: OptType, name: str, text: str) -> Any:
+    if kind is OptType.BOOL:
+        return parse_bool(name, text)
+    if kind is OptType.NUMBER:
+        return parse_number(name, text)
+    if kind is OptType.SIZE:
+        return parse_size(name, text)
+    return text
+
+
+def _machine_properties_help(machine_class: MachineClass) -> str:
+    lines = []
+    for desc in machine_class.all_properties():
+        kind = {OptType.BOOL: "bool", OptType.NUMBER: "int", OptType.SIZE: "size"}.get(
+            desc.type, "string")
+        line = f"  {desc.name}=<{kind}>"
+        lines.append(f"{line:<24} - {desc.help}" if desc.help else line)
+    return f"{machine_class.type_name} options:\n" + "".join(
+        line + "\n" for line in sorted(lines))
+
+
+class System:
+    """The running emulator: what the QMP commands act on."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.name = config.name
+        self.machine_class, self.machine_properties = select_machine(config)
+        self.machine: Machine | None = None
+        self.runstate = RunControl(self._send_event)
+        self.runstate.autostart = not config.start_paused
+        if config.no_shutdown:
+            self.runstate.shutdown_action = "pause"
+        self.hub = MonitorHub(command_table(self), available=command_available(self.runstate),
+                              after_command=self._main_loop_turn)
+        self.chardevs: dict[str, chardev.Chardev] = {}
+        self._chardev_locations: dict[str, str] = {}
+        self._exit = asyncio.Event()
+        self._turn_scheduled = False
+        self._schema_info: list[dict[str, Any]] | None = None
+        self.runstate.request_hook = self._schedule_turn
+
+    # -- events and the main loop -------------------------------------------
+
+    def _send_event(self, name: str, data: dict[str, Any] | None) -> None:
+        self.hub.emit_event(name, data)
+
+    def _schedule_turn(self) -> None:
+        if not self._turn_scheduled:
+            self._turn_scheduled = True
+            asyncio.get_running_loop().call_soon(self._scheduled_turn)
+
+    def _scheduled_turn(self) -> None:
+        self._turn_scheduled = False
+        self._main_loop_turn()
+
+    def _main_loop_turn(self) -> None:
+        if self.runstate.process_requests():
+            self._exit.set()
+
+    # -- start-up -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create chardevs and monitors, then the machine (unless
+        ``--preconfig``); raises CliError."""
+        self.hub.start()
+        self._create_chardevs()
+        self._create_monitors()
+        for chardev_id, device in self.chardevs.items():
+            try:
+                await device.start()
+            except chardev.ChardevError as err:
+                raise CliError(str(err), self._chardev_locations[chardev_id]) from None
+        for device in self.chardevs.values():
+            if isinstance(device, chardev.SocketChardev) and device.server and device.wait:
+                sys.stderr.write(f"{program_name()}: {self._chardev_locations[device.id]}: "
+                                 f"info: QEMU waiting for connection on: {device.describe()}\n")
+                await device.wait_for_client()
+        self.runstate.phase = Phase.ACCEL_CREATED
+        if not self.config.preconfig:
+            self.exit_preconfig()
+
+    def _create_chardevs(self) -> None:
+        for opts, location in self.config.chardevs:
+            try:
+                device = chardev.create_chardev(opts)
+            except (chardev.ChardevError, OptsError) as err:
+                raise CliError(str(err), location) from None
+            self.chardevs[device.id] = device
+            self._chardev_locations[device.id] = location
+        for index, (spec, location) in enumerate(self.config.serials):
+            if spec == "none":
+                continue
+            label = f"serial{index}"
+            try:
+                opts = chardev.parse_compat(label, spec, permit_mux_mon=True)
+                device = chardev.create_chardev(opts)
+            except (chardev.ChardevError, OptsError) as err:
+                message = str(err) or f"'{spec}' is not a valid char driver"
+                raise CliError(message, location,
+                               hint=f"{program_name()}: {location}: could not connect serial "
+                                    f"device to character backend '{spec}'") from None
+            self.chardevs[label] = device
+            self._chardev_locations[label] = location
+
+    def _create_monitors(self) -> None:
+        monitors = list(self.config.monitors)
+        if self.config.nographic and self.config.default_monitor:
+            opts = chardev.parse_compat("compat_monitor0", "stdio")
+            self.chardevs["compat_monitor0"] = chardev.create_chardev(opts)
+            self._chardev_locations["compat_monitor0"] = "-nographic"
+            monitors.append(MonitorSpec("compat_monitor0", "readline", False, "-nographic"))
+        for spec in monitors:
+            device = self.chardevs.get(spec.chardev_id)
+            if device is None:
+                raise CliError(f'chardev "{spec.chardev_id}" not found', spec.location)
+            if spec.mode == "control":
+                device.attach(self._qmp_frontend(device, spec.pretty))
+            else:
+                device.attach(lambda connection: HumanMonitor(self, connection))
+
+    def _qmp_frontend(self, device: chardev.Chardev, pretty: bool) -> chardev.Frontend:
+        def open_session(connection: chardev.CharConnection) -> chardev.CharSession:
+            session = _QMPSession(self.hub, connection, pretty, device.id)
+            session.monitor.open()
+            return session
+        return open_session
+
+    def exit_preconfig(self) -> None:
+        """Build the machine; then start the guest unless ``-S``."""
+        config = MachineConfig(properties=dict(self.machine_properties),
+                               serial_chardevs=[device for label, device in self.chardevs.items()
+                                                if label.startswith("serial")])
+        self.runstate.phase = Phase.MACHINE_INITIALIZED
+        self.machine = self.machine_class.init(self.machine_class, config)
+        self.runstate.reset_machine = self.machine.reset
+        self.runstate.add_change_handler(self.machine.vm_state_changed)
+        self.runstate.phase = Phase.MACHINE_READY
+        if self.runstate.autostart:
+            self.runstate.cont()
+
+    # -- what commands ask of the emulator ----------------------------------
+
+    def schema_info(self) -> list[dict[str, Any]]:
+        if self._schema_info is None:
+            from emulator import generated
+
+            self._schema_info = generated.load("qapi_introspect").schema_info()
+        return self._schema_info
+
+    def yank_instances(self) -> list[dict[str, str]]:
+        return [{"type": "chardev", "id": chardev_id}
+                for chardev_id, device in self.chardevs.items()
+                if isinstance(device, chardev.SocketChardev)]
+
+    def yank(self, instances: list[dict[str, str]]) -> None:
+        for instance in instances:
+            if instance.get("type") == "chardev":
+                device = self.chardevs.get(instance["id"])
+                if isinstance(device, chardev.SocketChardev):
+                    for transport in list(device.connections):
+                        transport.abort()
+
+    # -- running -------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Run until something ends the emulator; returns the exit status."""
+        loop = asyncio.get_running_loop()
+        stop_signals = _SignalWaiter(loop, self._killed)
+        try:
+            await self._exit.wait()
+        finally:
+            stop_signals.close()
+            if self.runstate.shutdown_signal:
+                sys.stderr.write(f"{program_name()}: terminating on signal "
+                                 f"{self.runstate.shutdown_signal}{stop_signals.sender_text()}\n")
+            await self.close()
+        return self.runstate.exit_status
+
+    def _killed(self, signal_number: int) -> None:
+        self.runstate.killed(signal_number)
+
+    async def close(self) -> None:
+        # Let answers already written (quit's among them) leave first.
+        await asyncio.sleep(0)
+        for device in self.chardevs.values():
+            device.close()
+        await self.hub.stop()
+        await asyncio.sleep(0)
+
+
+class _QMPSession:
+    """A QMP monitor on one chardev connection."""
+
+    def __init__(self, hub: MonitorHub, connection: chardev.CharConnection, pretty: bool,
+                 name: str) -> None:
+        self.monitor = QMPMonitor(hub, connection.write, pretty=pretty, oob_offered=True,
+                                  pause_input=connection.pause_reading,
+                                  resume_input=connection.resume_reading, name=name)
+
+    def data_received(self, data: bytes) -> None:
+        self.monitor.data_received(data)
+
+    def connection_lost(self) -> None:
+        self.monitor.close()
+
+    def pause_writing(self) -> None:
+        self.monitor.suspend()
+
+    def resume_writing(self) -> None:
+        self.monitor.resume()
+
+
+class _SignalWaiter:
+    """Turns SIGINT, SIGTERM and SIGHUP into shutdown requests, learning who
+    sent them (a helper thread waits for them with ``sigwaitinfo``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_signal: Any) -> None:
+        self._loop = loop
+        self._on_signal = on_signal
+        self._sender: tuple[int, str] | None = None
+        self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINATING_SIGNALS)
+        self._thread = threading.Thread(target=self._wait, name="signals", daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        while True:
+            info = signal.sigwaitinfo(_TERMINATING_SIGNALS)
+            if info.si_pid:
+                self._sender = (info.si_pid, _process_name(info.si_pid))
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._on_signal, info.si_signo)
+
+    def sender_text(self) -> str:
+        if self._sender is None:
+            return ""
+        pid, name = self._sender
+        return f" from pid {pid} ({name})"
+
+    def close(self) -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
+
+
+def _process_name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            name = cmdline.read().split(b"\0", 1)[0].decode(errors="replace")
+    except OSError:
+        return "<unknown process>"
+    return name or "<unknown process>"
+
+
+def main_async(config: Config) -> int:
+    """Run the emulator described by ``config``; returns the exit status."""
+    async def run() -> int:
+        system = System(config)
+        try:
+            await system.start()
+        except BaseException:
+            await system.close()
+            raise
+        return await system.run()
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return 1

@@ -15,7 +15,6 @@ schemas, which hold no descriptions.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable
@@ -24,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from generator.backends import GenOptions, register
 from generator.output import generated_header, write_if_changed
 from qapi.common import c_name
 from qapi.error import QAPIError
@@ -35,7 +33,7 @@ from qapi.vmstate_schema import (
 )
 
 if TYPE_CHECKING:
-    from qapi.schema import QAPISchema
+    pass
 
 _FORMAT = {
     "bool": "?", "int8": "b", "int16": "h", "int32": "i", "int64": "q",
@@ -558,37 +556,10 @@ def module_source(fname: str) -> str:
     return VMStateGenerator(VMStateSchema(fname)).module_text(fname)
 
 
-@register("vmstate")
-def vmstate_backend(schema: QAPISchema, options: GenOptions) -> list[str]:
-    """A QAPI schema has no device state descriptions: nothing to write.
-
-    Descriptions are ``.vmsd`` files, compiled by ``vmstate-gen``.
-    """
-    return []
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="vmstate-gen",
-        description="Generate device state serializers from a description (.vmsd) file.")
-    parser.add_argument("-o", "--output-dir", default="", help="write output to OUTPUT_DIR")
-    parser.add_argument("-p", "--prefix", default="", help="prefix for the module name")
-    parser.add_argument("--check-only", action="store_true",
-                        help="parse and check the descriptions, write nothing")
-    parser.add_argument("descriptions", help="the description file to compile")
-    args = parser.parse_args(argv)
-    try:
-        if args.check_only:
-            VMStateSchema(args.descriptions)
-        else:
-            generate(args.descriptions, args.output_dir, args.prefix)
-    except QAPIError as err:
-        print(err, file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"vmstate-gen: {err.filename}: {err.strerror}", file=sys.stderr)
-        return 1
-    return 0
+    """``python -m generator.vmstate``: the same as ``qapi-gen`` on a ``.vmsd`` file."""
+    from qapi.main import main as qapi_gen
+    return qapi_gen(argv)
 
 
 if __name__ == "__main__":

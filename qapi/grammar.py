@@ -183,6 +183,11 @@ def _grammar() -> _Grammar:
     return _Grammar()
 
 
+def parse_tokens(lexer: SchemaLexer) -> list[TopLevelItem]:
+    """Parse what ``lexer`` (a SchemaLexer or a dialect of it) reads."""
+    return _grammar().parse(lexer)
+
+
 def parse_text(text: str, info: SourceInfo) -> list[TopLevelItem]:
     """Parse one schema file's text into its top-level values and doc blocks."""
-    return _grammar().parse(SchemaLexer(text, info))
+    return parse_tokens(SchemaLexer(text, info))

@@ -35,7 +35,8 @@ def build_arg_parser() -> argparse.ArgumentParser:
                         help="run only this back end (may be repeated); default: all")
     parser.add_argument("--check-only", action="store_true",
                         help="parse and check the schema, write nothing")
-    parser.add_argument("schema", help="the schema file to compile")
+    parser.add_argument("schema", help="the schema file to compile "
+                        "(a .vmsd file holds device state descriptions)")
     return parser
 
 
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qapi-gen: unknown back end '{unknown[0]}' (have: {', '.join(available)})",
               file=sys.stderr)
         return USAGE_ERROR
+    if args.schema.endswith(".vmsd"):
+        return _compile_descriptions(args)
     try:
         schema = QAPISchema(args.schema)
         if args.check_only:
@@ -67,6 +70,25 @@ def main(argv: list[str] | None = None) -> int:
         options = GenOptions(args.output_dir, args.prefix, args.builtins, args.unmask)
         for name in selected:
             available[name](schema, options)
+    except QAPIError as err:
+        print(err, file=sys.stderr)
+        return SCHEMA_ERROR
+    except OSError as err:
+        print(f"qapi-gen: {err.filename}: {err.strerror}", file=sys.stderr)
+        return SCHEMA_ERROR
+    return 0
+
+
+def _compile_descriptions(args: argparse.Namespace) -> int:
+    """Device state descriptions (``.vmsd``) compile to serializer modules."""
+    from generator.vmstate import generate
+    from qapi.vmstate_schema import VMStateSchema
+
+    try:
+        if args.check_only:
+            VMStateSchema(args.schema)
+        else:
+            generate(args.schema, args.output_dir, args.prefix)
     except QAPIError as err:
         print(err, file=sys.stderr)
         return SCHEMA_ERROR

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qapi.grammar import TopLevelItem, _grammar
+from qapi.grammar import TopLevelItem, parse_tokens
 from qapi.lexer import SchemaLexer
 from qapi.source import SourceInfo
 
@@ -43,4 +43,4 @@ class VMStateLexer(SchemaLexer):
 
 def parse_description_text(text: str, info: SourceInfo) -> list[TopLevelItem]:
     """Parse one description file's text into its top-level values and doc blocks."""
-    return _grammar().parse(VMStateLexer(text, info))
+    return parse_tokens(VMStateLexer(text, info))

@@ -28,11 +28,16 @@ extern volatile uint64_t last_cause, last_tval, last_epc;
 
 uint64_t fnv(uint64_t h, uint64_t v);
 
+/* Paging tests map RAM a second time at this offset, with the U bit. */
+#define USER_ALIAS 0x100000000ull
+
 #define PRV_U 0
 #define PRV_S 1
 #define PRV_M 3
 /* Run fn(arg) in privilege `mode`; returns fn's result (modes.S). */
 uint64_t enter_mode(uint64_t mode, uint64_t (*fn)(uint64_t), uint64_t arg);
+/* Where enter_mode's trampoline runs, relative to its link address. */
+extern uint64_t enter_mode_offset;
 /* Give S and U access to all memory (QEMU only leaves M-mode when a PMP
    rule exists). */
 void pmp_allow_all(void);

@@ -29,6 +29,9 @@ enter_mode:
     slli t1, a0, 11
     csrs mstatus, t1
     la t0, mode_trampoline
+    la t1, enter_mode_offset
+    ld t1, 0(t1)
+    add t0, t0, t1
     csrw mepc, t0
     mv s0, a1
     mv a0, a2
@@ -90,4 +93,7 @@ strap_entry:
     .bss
     .align 3
 enter_mode_sp:
+    .skip 8
+    .globl enter_mode_offset
+enter_mode_offset:          /* added to the trampoline's address (aliases) */
     .skip 8

@@ -47,18 +47,7 @@ class QAPISchemaParser:
         self._parse()
 
     def _parse(self) -> None:
-        try:
-            with open(self._fname, encoding="utf-8") as schema_file:
-                text = schema_file.read()
-        except OSError as err:
-            what = "include" if self._incl_info else "schema"
-            raise QAPISemError(
-                self._incl_info, f"can't read {what} file '{self._fname}': {err.strerror}"
-            ) from err
-        except UnicodeDecodeError as err:
-            raise QAPISemError(
-                SourceInfo(self._fname, parent=self._incl_info),
-                f"file is not valid UTF-8 (byte offset {err.start})") from err
+        text = read_source(self._fname, self._incl_info, "schema")
         file_info = SourceInfo(self._fname, parent=self._incl_info,
                                pragma=None if self._incl_info else Pragma())
         cur_doc: QAPIDoc | None = None
@@ -118,6 +107,19 @@ class QAPISchemaParser:
             raise QAPISemError(expr.where("pragma"), "value of 'pragma' must be an object")
         for name, value in pragma.items():
             _set_pragma(info.pragma, name, value, pragma.where(name))
+
+
+def read_source(fname: str, incl_info: SourceInfo | None, what: str) -> str:
+    """The text of a schema (or description) file, or a located error."""
+    try:
+        with open(fname, encoding="utf-8") as source_file:
+            return source_file.read()
+    except OSError as err:
+        kind = "include" if incl_info else what
+        raise QAPISemError(incl_info, f"can't read {kind} file '{fname}': {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise QAPISemError(SourceInfo(fname, parent=incl_info),
+                           f"file is not valid UTF-8 (byte offset {err.start})") from err
 
 
 def _set_pragma(pragma: Pragma, name: str, value: Any, info: SourceInfo) -> None:

@@ -605,8 +605,8 @@ class QAPISchemaMember:
         return f"{role} '{self.name}'"
 
 
-class QAPISchemaEnumMember(QAPISchemaMember):
-    role = "value"
+class QAPISchemaFeaturedMember(QAPISchemaMember):
+    """A member that may have features of its own (enum values, object members)."""
 
     def __init__(self, name: str, info: SourceInfo | None,
                  ifcond: QAPISchemaIfCond | None = None,
@@ -623,6 +623,10 @@ class QAPISchemaEnumMember(QAPISchemaMember):
                 doc.connect_feature(feature)
 
 
+class QAPISchemaEnumMember(QAPISchemaFeaturedMember):
+    role = "value"
+
+
 class QAPISchemaFeature(QAPISchemaMember):
     role = "feature"
 
@@ -630,17 +634,14 @@ class QAPISchemaFeature(QAPISchemaMember):
         return self.name in ("deprecated", "unstable")
 
 
-class QAPISchemaObjectTypeMember(QAPISchemaMember):
+class QAPISchemaObjectTypeMember(QAPISchemaFeaturedMember):
     def __init__(self, name: str, info: SourceInfo | None, typ: str, optional: bool,
                  ifcond: QAPISchemaIfCond | None = None,
                  features: list[QAPISchemaFeature] | None = None) -> None:
-        super().__init__(name, info, ifcond)
+        super().__init__(name, info, ifcond, features)
         self._type_name = typ
         self._type: QAPISchemaType | None = None
         self.optional = optional
-        self.features = features or []
-        for feature in self.features:
-            feature.set_defined_in(name)
 
     @property
     def type(self) -> QAPISchemaType:
@@ -653,12 +654,6 @@ class QAPISchemaObjectTypeMember(QAPISchemaMember):
         seen: dict[str, QAPISchemaMember] = {}
         for feature in self.features:
             feature.check_clash(self.info, seen)
-
-    def connect_doc(self, doc: QAPIDoc | None) -> None:
-        super().connect_doc(doc)
-        if doc is not None:
-            for feature in self.features:
-                doc.connect_feature(feature)
 
 
 class QAPISchemaVariant(QAPISchemaObjectTypeMember):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from qapi.error import QAPISemError
 from qapi.lexer import DocBlock
+from qapi.parser import read_source
 from qapi.source import SourceInfo
 from qapi.values import JSONObject
 from qapi.vmstate_lexer import parse_description_text
@@ -53,18 +54,7 @@ class VMStateParser:
         self._parse()
 
     def _parse(self) -> None:
-        try:
-            with open(self._fname, encoding="utf-8") as description_file:
-                text = description_file.read()
-        except OSError as err:
-            what = "include" if self._incl_info else "description"
-            raise QAPISemError(
-                self._incl_info, f"can't read {what} file '{self._fname}': {err.strerror}"
-            ) from err
-        except UnicodeDecodeError as err:
-            raise QAPISemError(
-                SourceInfo(self._fname, parent=self._incl_info),
-                f"file is not valid UTF-8 (byte offset {err.start})") from err
+        text = read_source(self._fname, self._incl_info, "description")
         file_info = SourceInfo(self._fname, parent=self._incl_info)
         doc = ""
         for info, value in parse_description_text(text, file_info):

@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from generator.backends import GenOptions
 from qapi.error import QAPIError
+
+if TYPE_CHECKING:
+    from generator.backends import Backend
 
 USAGE_ERROR = 2
 SCHEMA_ERROR = 1
@@ -51,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qapi-gen: funny character '{funny}' in argument of --prefix", file=sys.stderr)
         return USAGE_ERROR
     # Imported here so that --help and usage errors stay fast.
-    from generator.backends import GenOptions, backends
-    from qapi.schema import QAPISchema
+    from generator.backends import backends
 
     available = backends()
     selected = args.backend or list(available)
@@ -62,33 +67,36 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return USAGE_ERROR
     if args.schema.endswith(".vmsd"):
-        return _compile_descriptions(args)
-    try:
-        schema = QAPISchema(args.schema)
-        if args.check_only:
-            return 0
-        options = GenOptions(args.output_dir, args.prefix, args.builtins, args.unmask)
-        for name in selected:
-            available[name](schema, options)
-    except QAPIError as err:
-        print(err, file=sys.stderr)
-        return SCHEMA_ERROR
-    except OSError as err:
-        print(f"qapi-gen: {err.filename}: {err.strerror}", file=sys.stderr)
-        return SCHEMA_ERROR
-    return 0
+        return _reporting_errors(lambda: _compile_descriptions(args))
+    return _reporting_errors(lambda: _compile_schema(args, [available[n] for n in selected]))
 
 
-def _compile_descriptions(args: argparse.Namespace) -> int:
+def _compile_schema(args: argparse.Namespace, selected: list[Backend]) -> None:
+    from qapi.schema import QAPISchema
+
+    schema = QAPISchema(args.schema)
+    if args.check_only:
+        return
+    options = GenOptions(args.output_dir, args.prefix, args.builtins, args.unmask)
+    for backend in selected:
+        backend(schema, options)
+
+
+def _compile_descriptions(args: argparse.Namespace) -> None:
     """Device state descriptions (``.vmsd``) compile to serializer modules."""
     from generator.vmstate import generate
     from qapi.vmstate_schema import VMStateSchema
 
+    if args.check_only:
+        VMStateSchema(args.schema)
+    else:
+        generate(args.schema, args.output_dir, args.prefix)
+
+
+def _reporting_errors(compile_: Callable[[], None]) -> int:
+    """Run ``compile_``; a schema or file error is printed, never raised."""
     try:
-        if args.check_only:
-            VMStateSchema(args.schema)
-        else:
-            generate(args.schema, args.output_dir, args.prefix)
+        compile_()
     except QAPIError as err:
         print(err, file=sys.stderr)
         return SCHEMA_ERROR

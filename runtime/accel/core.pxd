@@ -59,13 +59,6 @@ cdef enum:
     FAULT_MISALIGNED = 1
     FAULT_ACCESS = 2
 
-# Results of a slow-path memory access.
-cdef enum:
-    MEM_OK = 0
-    MEM_FAULT = 1        # cpu.exception is set
-    MEM_TB_CHANGED = 2   # a write invalidated translated code: leave the TB
-    MEM_EXIT = 3         # a device asked the loop to stop (power-off, ...)
-
 # What the execution loop should do after an op or helper.
 cdef enum:
     EXEC_NEXT = 0        # continue with the next op
@@ -74,6 +67,14 @@ cdef enum:
     EXEC_JUMP = 3        # the helper set cpu.pc; look up the next TB
     EXEC_HALT = 4        # wait for an interrupt (pc already advanced)
     EXEC_STOP = 5        # leave the loop after this instruction
+
+# Results of a slow-path memory access; each equals the EXEC_* code the
+# loop acts on.
+cdef enum:
+    MEM_OK = EXEC_NEXT
+    MEM_FAULT = EXEC_EXCEPTION      # cpu.exception is set
+    MEM_TB_CHANGED = EXEC_END_TB    # a write invalidated translated code
+    MEM_EXIT = EXEC_STOP            # a device asked the loop to stop
 
 # Values of CPUState.exit_request.
 cdef enum:

@@ -17,6 +17,10 @@ GUESTS = {
     "compressed": ("virt",),
     "csrs": ("virt",),
     "atomics": ("virt",),
+    "traps": ("virt",),
+    "paging": ("virt",),
+    "pmp": ("virt",),
+    "interrupts": ("virt",),
 }
 
 

@@ -73,7 +73,6 @@ cdef enum:
 cdef enum:
     MEM_OK = EXEC_NEXT
     MEM_FAULT = EXEC_EXCEPTION      # cpu.exception is set
-    MEM_TB_CHANGED = EXEC_END_TB    # a write invalidated translated code
     MEM_EXIT = EXEC_STOP            # a device asked the loop to stop
 
 # Values of CPUState.exit_request.
@@ -247,8 +246,6 @@ ctypedef struct CPUState:
     TB *jmp_cache[JMP_CACHE_SIZE]
     TBContext *tbs
     AddressSpace *aspace
-    TB *current_tb            # the TB being executed, for invalidation checks
-    bint current_tb_invalidated
     TargetHooks hooks
     void *target_env
     void *board               # the machine's timer/interrupt state

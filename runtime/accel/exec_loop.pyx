@@ -12,7 +12,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from runtime.accel.core cimport (
     ACCESS_LOAD, ACCESS_STORE, CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT,
     EXEC_JUMP, EXEC_NEXT, EXEC_STOP, EXIT_REQUEST_NONE, EXIT_REQUEST_SHUTDOWN,
-    EXIT_REQUEST_YIELD, FAULT_MISALIGNED, MEM_EXIT, MEM_FAULT, MEM_OK, MEM_TB_CHANGED,
+    EXIT_REQUEST_YIELD, FAULT_MISALIGNED, MEM_EXIT, MEM_FAULT, MEM_OK,
     Op, PAGE_MASK, STOP_BUDGET, STOP_HALT, STOP_REQUEST, TB, TB_MAX_INSNS, TBContext,
     TlbEntry, likely, unlikely,
 )
@@ -402,8 +402,6 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
             # ---- one translation block ----
             if log_exec:
                 cpu.hooks.log_exec(cpu, tb)
-            cpu.current_tb = tb
-            cpu.current_tb_invalidated = False
             op = tb.ops
             while True:
                 opc = op.opc
@@ -886,14 +884,11 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
             cpu.instret += op.insn_idx + 1u
             if status == EXEC_HALT:
                 cpu.halted = 1
-                cpu.current_tb = NULL
                 return STOP_HALT
             if status == MEM_EXIT or status == EXEC_STOP:
-                cpu.current_tb = NULL
                 return STOP_REQUEST
-            # MEM_TB_CHANGED, EXEC_END_TB: continue at the next instruction
+            # EXEC_END_TB: continue at the next instruction
             break
-        cpu.current_tb = NULL
 
 
 cdef int cpu_run(CPUState *cpu) noexcept nogil:

@@ -16,7 +16,7 @@ from posix.mman cimport (
 
 from runtime.accel.core cimport (
     ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, AddressSpace, CPUState, FAULT_ACCESS,
-    JMP_CACHE_SIZE, MAX_REGIONS, MEM_EXIT, MEM_FAULT, MEM_OK, MEM_TB_CHANGED,
+    JMP_CACHE_SIZE, MAX_REGIONS, MEM_EXIT, MEM_FAULT, MEM_OK,
     MemRegion, NB_MMU_MODES, PAGE_BITS, PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ,
     PROT_WRITE, REGION_MMIO, REGION_RAM, REGION_ROM, TB, TLB_CODE, TLB_MMIO,
     TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, likely, mmio_read_fn,
@@ -224,15 +224,15 @@ cdef int io_read(CPUState *cpu, uint64_t paddr, uint64_t va, int size,
 
 cdef int ram_write(CPUState *cpu, MemRegion *r, uint64_t paddr, int size,
                    uint64_t value) noexcept nogil:
-    cdef int status = MEM_OK
+    """A write to RAM that may hold translated code. As in QEMU for RISC-V,
+    a block that modifies itself runs to its end as translated; the next
+    lookup translates the new code."""
     cdef uint64_t page = paddr & PAGE_MASK
     if r.code_bitmap != NULL and bitmap_test(r, paddr):
-        if not tb_invalidate_phys_range(cpu.tbs, paddr, paddr + <uint64_t>size, cpu):
+        if not tb_invalidate_phys_range(cpu.tbs, paddr, paddr + <uint64_t>size):
             unmark_code_page(cpu, page)
-        if cpu.current_tb_invalidated:
-            status = MEM_TB_CHANGED
     memcpy(r.host + (paddr - r.base), &value, size)
-    return status
+    return MEM_OK
 
 
 cdef int io_write(CPUState *cpu, uint64_t paddr, uint64_t va, int size,

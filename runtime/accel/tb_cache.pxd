@@ -4,7 +4,7 @@
 # can invalidate them.
 
 from libc.stdint cimport uint32_t, uint64_t
-from runtime.accel.core cimport CPUState, TB, TBContext, JMP_CACHE_SIZE
+from runtime.accel.core cimport TB, TBContext, JMP_CACHE_SIZE
 
 cdef TBContext *tbctx_create(size_t arena_size) noexcept nogil
 cdef void tbctx_destroy(TBContext *ctx) noexcept nogil
@@ -14,8 +14,7 @@ cdef void tb_commit(TBContext *ctx, TB *tb) noexcept nogil
 cdef TB *tb_hash_lookup(TBContext *ctx, uint64_t pc, uint64_t phys_pc,
                         uint32_t flags) noexcept nogil
 cdef void tb_link(TBContext *ctx, TB *tb) noexcept nogil
-cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end,
-                                   CPUState *cpu) noexcept nogil
+cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end) noexcept nogil
 cdef bint tb_page_has_code(TBContext *ctx, uint64_t page) noexcept nogil
 cdef void tb_flush_all(TBContext *ctx) noexcept nogil
 

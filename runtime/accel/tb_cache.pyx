@@ -12,7 +12,7 @@ from posix.mman cimport (
 )
 
 from runtime.accel.core cimport (
-    CPUState, Op, PageTBs, TB, TBContext, JMP_CACHE_SIZE, PAGE_BITS, PAGE_MASK,
+    Op, PageTBs, TB, TBContext, PAGE_BITS, PAGE_MASK,
 )
 
 cdef extern from "sys/mman.h":
@@ -162,18 +162,15 @@ cdef void page_list_remove(TBContext *ctx, TB *tb, uint64_t page) noexcept nogil
         link = &cur.page_next[page_slot(cur, page)]
 
 
-cdef void tb_invalidate(TBContext *ctx, TB *tb, CPUState *cpu) noexcept nogil:
+cdef void tb_invalidate(TBContext *ctx, TB *tb) noexcept nogil:
     tb.invalid = 1
     hash_remove(ctx, tb)
     page_list_remove(ctx, tb, tb.page_addr[0])
     if tb.page_addr[1] != <uint64_t>-1:
         page_list_remove(ctx, tb, tb.page_addr[1])
-    if tb == cpu.current_tb:
-        cpu.current_tb_invalidated = True
 
 
-cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end,
-                                   CPUState *cpu) noexcept nogil:
+cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end) noexcept nogil:
     """Invalidate the blocks of start's page whose code overlaps
     [start, end). Returns whether the page still holds code."""
     cdef uint64_t page = start & PAGE_MASK
@@ -193,7 +190,7 @@ cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end,
             lo = page
             hi = page + ((tb.pc + tb.size) & ~PAGE_MASK)
         if lo < end and start < hi:
-            tb_invalidate(ctx, tb, cpu)
+            tb_invalidate(ctx, tb)
         tb = nxt
     return p.first != NULL
 

@@ -21,6 +21,7 @@ GUESTS = {
     "paging": ("virt",),
     "pmp": ("virt",),
     "interrupts": ("virt",),
+    "smc": ("virt",),
 }
 
 

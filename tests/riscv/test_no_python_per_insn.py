@@ -1,0 +1,55 @@
+"""The execution loop does no Python work per guest instruction.
+
+The same guest runs with 20 thousand and with 2 million loop iterations
+(some hundred times more instructions). Under a profiler hook that sees every
+Python call, and with tracemalloc counting Python allocations, both runs
+make the same Python calls and allocate the same: everything per
+instruction stays in C. (Python runs only for MMIO callbacks of Python
+devices, here the UART writing the final line.)
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tracemalloc
+from collections import Counter
+
+from emulator.machines.virt_bare import VirtMachine
+from tests.riscv import harness
+
+
+def profile_run(loops: int) -> tuple[int, Counter[str], int, bytes]:
+    elf = harness.build_guest("spin", "virt", (f"-DLOOPS={loops}",))
+    out = io.BytesIO()
+    machine = VirtMachine(elf, stdout=out)
+    calls: Counter[str] = Counter()
+
+    def hook(frame, event, arg):  # type: ignore[no-untyped-def]
+        if event in ("call", "c_call"):
+            name = arg.__qualname__ if event == "c_call" else frame.f_code.co_qualname
+            calls[name] += 1
+
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    sys.setprofile(hook)
+    try:
+        machine.run()
+    finally:
+        sys.setprofile(None)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert machine.exit_code == 0
+    return machine.cpu.instret, calls, after - before, out.getvalue()
+
+
+def test_python_work_does_not_grow_with_instructions(riscv_toolchain: None) -> None:
+    small_insns, small_calls, small_mem, small_out = profile_run(20_000)
+    big_insns, big_calls, big_mem, big_out = profile_run(2_000_000)
+    assert big_insns > 50 * small_insns
+    # the same Python functions, called the same number of times
+    assert big_calls == small_calls, (small_calls, big_calls)
+    # what Python calls there are come from the UART's output
+    assert sum(small_calls.values()) < 40 * len(small_out)
+    # memory held by Python objects does not grow with the work
+    assert abs(big_mem - small_mem) < 4096, (small_mem, big_mem)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from runtime.errors import CommandNotFound, GenericError
@@ -71,6 +71,8 @@ class MonitorHub:
         self._wakeup: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._throttle: EventThrottle | None = None
+        self._busy = False
+        self._in_flight: Awaitable[None] | None = None
 
     # -- the event loop ------------------------------------------------------
 
@@ -131,6 +133,33 @@ class MonitorHub:
         return qmp_request.is_oob(value)
 
     def request_queued(self) -> None:
+        """A monitor queued an in-band request.
+
+        When the dispatcher is idle the request runs at once, before the
+        rest of the input is read: QEMU's dispatcher runs beside its
+        reader, which takes input a byte at a time, so an idle dispatcher
+        answers a request before anything sent after it.
+        """
+        if self._busy:
+            if self._wakeup is not None:
+                self._wakeup.set()
+            return
+        picked = self._next_request()
+        if picked is None:
+            return
+        self._busy = True
+        try:
+            pending = self._serve(*picked)
+        except Exception:  # a bug in a command must not stop the monitors
+            log.exception("QMP request failed")
+            pending = None
+        if pending is None:
+            self._busy = False
+            if any(monitor.requests for monitor in self.monitors) and self._wakeup is not None:
+                self._wakeup.set()
+            return
+        # An asynchronous command: the dispatcher finishes it.
+        self._in_flight = pending
         if self._wakeup is not None:
             self._wakeup.set()
 
@@ -174,31 +203,64 @@ class MonitorHub:
     async def _dispatch_forever(self) -> None:
         assert self._wakeup is not None
         while True:
+            if self._in_flight is not None:
+                pending, self._in_flight = self._in_flight, None
+                await self._guarded(pending)
             picked = self._next_request()
             if picked is None:
+                self._busy = False
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            self._busy = True
             try:
-                await self._serve(*picked)
+                pending = self._serve(*picked)
             except Exception:  # a bug in a command must not stop the monitors
                 log.exception("QMP request failed")
-            if any(monitor.requests for monitor in self.monitors):
-                await asyncio.sleep(0)
+                pending = None
+            if pending is not None:
+                await self._guarded(pending)
+            # Let input and timers in between requests.
+            await asyncio.sleep(0)
 
-    async def _serve(self, monitor: QMPMonitor, value: Any, error: str | None) -> None:
+    @staticmethod
+    async def _guarded(pending: Awaitable[None]) -> None:
+        try:
+            await pending
+        except Exception:
+            log.exception("QMP request failed")
+
+    def _serve(self, monitor: QMPMonitor, value: Any, error: str | None
+               ) -> Awaitable[None] | None:
+        """Run one in-band request and answer it; returns an awaitable when
+        the command is asynchronous and has yet to finish."""
         oob_enabled = monitor.oob_enabled
         if oob_enabled and len(monitor.requests) == QMP_REQ_QUEUE_LEN_MAX - 1:
             monitor.resume()
-        try:
-            if error is not None:
-                response: Any = qmp_request.error_response(GenericError(error))
-            else:
+        if error is not None:
+            response: Any = qmp_request.error_response(GenericError(error))
+        else:
+            try:
                 response = self._dispatch(monitor, value)
-                if response is not None and not isinstance(response, dict):
-                    response = await monitor.await_as_current(response)
-                if self.after_command is not None:
-                    self.after_command()
+            except BaseException:
+                if not oob_enabled:
+                    monitor.resume()
+                raise
+            if response is not None and not isinstance(response, dict):
+                return self._finish(monitor, response, oob_enabled)
+            if self.after_command is not None:
+                self.after_command()
+        self._respond(monitor, response)
+        if not oob_enabled:
+            monitor.resume()
+        return None
+
+    async def _finish(self, monitor: QMPMonitor, pending: Awaitable[Any],
+                      oob_enabled: bool) -> None:
+        try:
+            response = await monitor.await_as_current(pending)
+            if self.after_command is not None:
+                self.after_command()
             self._respond(monitor, response)
         finally:
             if not oob_enabled:

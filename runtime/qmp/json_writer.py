@@ -76,58 +76,70 @@ def _format_float(value: float) -> str:
     return f"{value:.17g}"
 
 
-class _Writer:
-    __slots__ = ("pretty", "parts")
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return quote_string(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return _format_float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
-    def __init__(self, pretty: bool) -> None:
-        self.pretty = pretty
-        self.parts: list[str] = []
 
-    def value(self, value: Any, depth: int) -> None:
-        parts = self.parts
-        if value is None:
-            parts.append("null")
-        elif value is True:
-            parts.append("true")
-        elif value is False:
-            parts.append("false")
-        elif isinstance(value, str):
-            parts.append(quote_string(value))
-        elif isinstance(value, int):
-            parts.append(str(int(value)))
-        elif isinstance(value, float):
-            parts.append(_format_float(value))
-        elif isinstance(value, dict):
-            self.container("{", "}", [(key, value[key]) for key in qdict_order(value)], depth)
-        elif isinstance(value, list | tuple):
-            self.container("[", "]", [(None, item) for item in value], depth)
-        else:
-            raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-    def container(self, opening: str, closing: str, items: list[tuple[str | None, Any]],
-                  depth: int) -> None:
-        parts = self.parts
-        parts.append(opening)
-        if not items:
-            if self.pretty:
-                parts.append("\n" + " " * (4 * depth))
-            parts.append(closing)
-            return
-        inner = "\n" + " " * (4 * (depth + 1)) if self.pretty else ""
-        separator = "," + inner if self.pretty else ", "
-        for index, (key, item) in enumerate(items):
-            parts.append(separator if index else inner)
-            if key is not None:
-                parts.append(quote_string(key))
-                parts.append(": ")
-            self.value(item, depth + 1)
-        if self.pretty:
-            parts.append("\n" + " " * (4 * depth))
-        parts.append(closing)
+def _members(value: Any) -> tuple[str, str, list[tuple[str | None, Any]]] | None:
+    """For a container: its brackets and its (key, value) items."""
+    if isinstance(value, dict):
+        return "{", "}", [(key, value[key]) for key in qdict_order(value)]
+    if isinstance(value, list | tuple):
+        return "[", "]", [(None, item) for item in value]
+    return None
 
 
 def to_json(value: Any, pretty: bool = False) -> str:
-    """``value`` as QEMU writes it (``qobject_to_json_pretty``)."""
-    writer = _Writer(pretty)
-    writer.value(value, 0)
-    return "".join(writer.parts)
+    """``value`` as QEMU writes it (``qobject_to_json_pretty``).
+
+    Containers are walked with an explicit stack: a client may send an
+    ``id`` nested 1024 deep, and gets it back.
+    """
+    parts: list[str] = []
+    # Open containers: [items, next index, closing bracket, depth].
+    stack: list[list[Any]] = []
+    while True:
+        container = _members(value)
+        if container is None:
+            parts.append(_scalar(value))
+        else:
+            opening, closing, items = container
+            parts.append(opening)
+            if items:
+                stack.append([items, 0, closing, len(stack)])
+            else:
+                if pretty:
+                    parts.append("\n" + " " * (4 * len(stack)))
+                parts.append(closing)
+        while stack:
+            frame = stack[-1]
+            items, index, depth = frame[0], frame[1], frame[3]
+            if index < len(items):
+                frame[1] = index + 1
+                if pretty:
+                    parts.append(("," if index else "") + "\n" + " " * (4 * (depth + 1)))
+                elif index:
+                    parts.append(", ")
+                key, value = items[index]
+                if key is not None:
+                    parts.append(quote_string(key))
+                    parts.append(": ")
+                break
+            stack.pop()
+            if pretty:
+                parts.append("\n" + " " * (4 * depth))
+            parts.append(frame[2])
+        else:
+            return "".join(parts)

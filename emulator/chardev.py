@@ -26,7 +26,7 @@ from emulator.qemu_opts import OptDesc, Opts, OptsError, OptsList, OptType, do_p
 
 STRING, BOOL, NUMBER = OptType.STRING, OptType.BOOL, OptType.NUMBER
 
-CHARDEV_OPTS = OptsList("chardev", implied_opt_name="backend", desc=[
+CHARDEV_OPT_DESCS = [
     OptDesc(name, kind) for name, kind in (
         ("backend", STRING), ("path", STRING), ("host", STRING), ("port", STRING),
         ("fd", STRING), ("localaddr", STRING), ("localport", STRING), ("to", NUMBER),
@@ -36,7 +36,12 @@ CHARDEV_OPTS = OptsList("chardev", implied_opt_name="backend", desc=[
         ("width", NUMBER), ("height", NUMBER), ("cols", NUMBER), ("rows", NUMBER),
         ("mux", BOOL), ("signal", BOOL), ("name", STRING), ("debug", NUMBER),
         ("size", OptType.SIZE), ("chardev", STRING), ("append", BOOL),
-        ("logfile", STRING), ("logappend", BOOL), ("tight", BOOL), ("abstract", BOOL))])
+        ("logfile", STRING), ("logappend", BOOL), ("tight", BOOL), ("abstract", BOOL))]
+
+
+def chardev_opts_list() -> OptsList:
+    """A fresh ``-chardev`` option list (one per command line)."""
+    return OptsList("chardev", implied_opt_name="backend", desc=list(CHARDEV_OPT_DESCS))
 
 # Backends QEMU has that cyqemu does not (yet).
 _UNSUPPORTED_BACKENDS = frozenset((
@@ -71,9 +76,11 @@ class CharSession(Protocol):
 Frontend = Callable[[CharConnection], CharSession]
 
 
-def parse_compat(label: str, spec: str, permit_mux_mon: bool = True) -> Opts:
-    """The chardev options for an old-style ``spec`` (``-qmp``, ``-serial``)."""
-    opts = CHARDEV_OPTS.create(label)
+def parse_compat(opts_list: OptsList, label: str, spec: str,
+                 permit_mux_mon: bool = True) -> Opts:
+    """The chardev options for an old-style ``spec`` (``-qmp``, ``-serial``),
+    added to ``opts_list``."""
+    opts = opts_list.create(label)
     try:
         _fill_compat(opts, spec, permit_mux_mon)
     except BaseException:

@@ -66,6 +66,7 @@ class Config:
 
     machine_opts: OptsList = field(default_factory=lambda: OptsList(
         "machine", implied_opt_name="type", merge_lists=True))
+    chardev_opts: OptsList = field(default_factory=chardev.chardev_opts_list)
     chardevs: list[tuple[Opts, str]] = field(default_factory=list)
     monitors: list[MonitorSpec] = field(default_factory=list)
     serials: list[tuple[str, str]] = field(default_factory=list)
@@ -143,7 +144,7 @@ def monitor_parse(config: Config, spec: str, mode: str, pretty: bool, location: 
     else:
         label = f"compat_monitor{config.monitor_index}"
         try:
-            opts = chardev.parse_compat(label, spec, permit_mux_mon=True)
+            opts = chardev.parse_compat(config.chardev_opts, label, spec, permit_mux_mon=True)
         except (OptsError, chardev.ChardevError) as err:
             if str(err):
                 report_line(f"{location}: {err}")
@@ -184,7 +185,7 @@ def _mon(config: Config, option: str, argument: str) -> None:
 def _chardev(config: Config, option: str, argument: str) -> None:
     location = config.location
     try:
-        opts = parse(chardev.CHARDEV_OPTS, argument, permit_abbrev=True,
+        opts = parse(config.chardev_opts, argument, permit_abbrev=True,
                      warn=_warn_at(config, location))
     except OptsError as err:
         raise _opts_error(err, location) from None

@@ -1,9 +1,10 @@
 """Machine types: the registry ``-machine`` chooses from.
 
-A board module describes its machine type with a `MachineClass` and
-registers it (`register_machine`), usually at import.  Boards live in
-`emulator.machines` (every module there is imported when the registry is
-first used) and, for the empty machine, in `emulator.board_none`.
+A board describes its machine type with a `MachineClass` and registers
+it (`register_machine`).  The registry imports `emulator.board_none` (the
+empty machine) and the package `emulator.machines` when first used, so
+boards register from that package's ``__init__``; registering must be
+cheap, with a board's heavy imports (CPU, devices) inside its ``init``.
 
 A machine type builds a `Machine` from the parsed configuration; the
 machine is asked to reset and to describe its CPUs, and hears of the
@@ -13,7 +14,6 @@ guest starting and stopping through the run state's change handlers.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,12 +135,7 @@ def _load_boards() -> None:
         return
     _loaded = True
     importlib.import_module("emulator.board_none")
-    try:
-        package = importlib.import_module("emulator.machines")
-    except ModuleNotFoundError:
-        return
-    for module in pkgutil.iter_modules(getattr(package, "__path__", [])):
-        importlib.import_module(f"emulator.machines.{module.name}")
+    importlib.import_module("emulator.machines")
 
 
 def machine_classes() -> list[MachineClass]:

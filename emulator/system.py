@@ -172,7 +172,8 @@ class System:
                 continue
             label = f"serial{index}"
             try:
-                opts = chardev.parse_compat(label, spec, permit_mux_mon=True)
+                opts = chardev.parse_compat(self.config.chardev_opts, label, spec,
+                                            permit_mux_mon=True)
                 device = chardev.create_chardev(opts)
             except (chardev.ChardevError, OptsError) as err:
                 message = str(err) or f"'{spec}' is not a valid char driver"
@@ -185,7 +186,7 @@ class System:
     def _create_monitors(self) -> None:
         monitors = list(self.config.monitors)
         if self.config.nographic and self.config.default_monitor:
-            opts = chardev.parse_compat("compat_monitor0", "stdio")
+            opts = chardev.parse_compat(self.config.chardev_opts, "compat_monitor0", "stdio")
             self.chardevs["compat_monitor0"] = chardev.create_chardev(opts)
             self._chardev_locations["compat_monitor0"] = "-nographic"
             monitors.append(MonitorSpec("compat_monitor0", "readline", False, "-nographic"))

@@ -57,6 +57,7 @@ class BareMetalMachine:
                           boot.reset_vector(DRAM_BASE, fdt, self.kernel.low_addr))
         log_items = list(log_items)
         if log_items:
+            self.cpu.symbolizer = self.kernel.function_at
             self.cpu.set_log(log_items, log_file)
         self.cpu.reset(boot.MROM_BASE)
         self.clint.reset()

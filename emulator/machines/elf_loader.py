@@ -25,12 +25,31 @@ class ElfError(ValueError):
     """The file is not a loadable RV64 ELF executable."""
 
 
+STT_FUNC = 2
+
+
 @dataclass
 class ElfImage:
     entry: int
     low_addr: int
     high_addr: int
     symbols: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (value, size)
+    functions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, name)
+
+    def function_at(self, addr: int) -> str:
+        """The name of the function containing `addr` ("" if none), as
+        QEMU's logs name code."""
+        lo, hi = 0, len(self.functions)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start, end, name = self.functions[mid]
+            if addr < start:
+                hi = mid
+            elif addr >= end:
+                lo = mid + 1
+            else:
+                return name
+        return ""
 
 
 def read_elf(path: str | Path) -> tuple[bytes, ElfImage, list[tuple[int, int, int, int]]]:
@@ -55,26 +74,32 @@ def read_elf(path: str | Path) -> tuple[bytes, ElfImage, list[tuple[int, int, in
         raise ElfError(f"{path}: no loadable segment")
     low = min(s[0] for s in segments)
     high = max(s[0] + s[3] for s in segments)
-    image = ElfImage(e_entry, low, high, _symbols(data, e_shoff, e_shentsize, e_shnum))
+    symbols, functions = _symbols(data, e_shoff, e_shentsize, e_shnum)
+    image = ElfImage(e_entry, low, high, symbols, sorted(functions))
     return data, image, segments
 
 
-def _symbols(data: bytes, shoff: int, shentsize: int, shnum: int) -> dict[str, tuple[int, int]]:
+def _symbols(data: bytes, shoff: int, shentsize: int,
+             shnum: int) -> tuple[dict[str, tuple[int, int]], list[tuple[int, int, str]]]:
     sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
                 for i in range(shnum)]
     symbols: dict[str, tuple[int, int]] = {}
+    functions: list[tuple[int, int, str]] = []
     for _, sh_type, _, _, sh_offset, sh_size, sh_link, _, _, sh_entsize in sections:
         if sh_type != SHT_SYMTAB or not sh_entsize:
             continue
         strtab = sections[sh_link]
         str_off = strtab[4]
         for j in range(sh_size // sh_entsize):
-            st_name, _, _, _, st_value, st_size = struct.unpack_from(
+            st_name, st_info, _, st_shndx, st_value, st_size = struct.unpack_from(
                 "<IBBHQQ", data, sh_offset + j * sh_entsize)
             if st_name:
                 end = data.index(b"\0", str_off + st_name)
-                symbols[data[str_off + st_name:end].decode(errors="replace")] = (st_value, st_size)
-    return symbols
+                name = data[str_off + st_name:end].decode(errors="replace")
+                symbols[name] = (st_value, st_size)
+                if st_info & 0xF == STT_FUNC and 0 < st_shndx < 0xFF00:
+                    functions.append((st_value, st_value + st_size, name))
+    return symbols, functions
 
 
 def load_elf(path: str | Path, memory: GuestMemory) -> ElfImage:

@@ -10,4 +10,5 @@ cdef class RiscvCpu:
     cdef RISCVEnv *env
     cdef readonly PhysicalMemory memory
     cdef bint owns_log
+    cdef public object symbolizer   # pc -> function name, for logs
     cdef void poll_timers(self) noexcept nogil

@@ -54,19 +54,23 @@ cdef void log_translate(CPUState *cpu, TB *tb) noexcept nogil:
                 continue
             prev = tb.ops[i].pc_off
             insns.append((tb.pc + tb.ops[i].pc_off, tb.ops[i].insn, tb.ops[i].len))
-        fputs(format_tb(insns, tb.flags & TBF_PRIV_MASK).encode(), env.log)
+        owner = <object>env.owner
+        fputs(format_tb(insns, tb.flags & TBF_PRIV_MASK, owner.symbolize(tb.pc)).encode(),
+              env.log)
         fflush(env.log)
 
 
 cdef void log_exec(CPUState *cpu, TB *tb) noexcept nogil:
     cdef RISCVEnv *env = <RISCVEnv *>cpu.target_env
-    fprintf(env.log, b"Trace 0: %p [%016llx/%016llx/%08x/%08x] \n", <void *>tb,
-            <unsigned long long>0, <unsigned long long>tb.pc, <unsigned int>tb.flags,
-            <unsigned int>tb.icount)
-    if env.log_mask & LOG_CPU:
-        with gil:
-            fputs((<object>env.owner).dump_state().encode(), env.log)
-    fflush(env.log)
+    with gil:
+        owner = <object>env.owner
+        if env.log_mask & LOG_EXEC:
+            line = (f"Trace 0: 0x{<size_t>tb:x} [{0:016x}/{tb.pc:016x}/{tb.flags:08x}/"
+                    f"{tb.icount:08x}] {owner.symbolize(tb.pc)}\n")
+            fputs(line.encode(), env.log)
+        if env.log_mask & LOG_CPU:
+            fputs(owner.dump_state().encode(), env.log)
+        fflush(env.log)
 
 
 cdef class RiscvCpu:
@@ -232,6 +236,10 @@ cdef class RiscvCpu:
         return "\n".join(lines) + "\n"
 
     # ---- logging ---------------------------------------------------------------
+
+    def symbolize(self, uint64_t pc):
+        """The function name logs show for `pc` (set `symbolizer`)."""
+        return self.symbolizer(pc) if self.symbolizer is not None else ""
 
     def set_log(self, items, path=None):
         """Enable `-d`-style logging of `items` (in_asm, exec, int, cpu) to

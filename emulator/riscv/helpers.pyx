@@ -66,8 +66,7 @@ cdef int do_csr(CPUState *cpu, RISCVEnv *env, const Op *op) noexcept nogil:
     cpu.regs[op.rd] = old
     if writes:
         yield_if_interrupt(cpu, env)
-        return EXEC_END_TB
-    return EXEC_NEXT
+    return EXEC_END_TB
 
 
 cdef int riscv_helper(CPUState *cpu, const Op *op, TB *tb) noexcept nogil:

@@ -302,11 +302,9 @@ cdef bint translate_insn(Emitter *e, uint32_t insn, uint32_t fs, bint *fs_marked
             fs_marked[0] = True
         return False
     if kind == K_CSR:
+        # Every CSR access ends the block, as in QEMU: writes may change any
+        # state, and reads then see an exact instruction count.
         emit_helper(e, d.op, insn)
-        # Reads alone keep the TB going; writes may change anything.
-        if ((d.op == HELPER_CSRRS or d.op == HELPER_CSRRC or d.op == HELPER_CSRRSI
-                or d.op == HELPER_CSRRCI) and rs1 == 0):
-            return False
         return True
     # K_SYSTEM
     emit_helper(e, d.op, insn)

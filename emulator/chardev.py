@@ -324,7 +324,7 @@ class SocketChardev(Chardev):
 
     def listening_addresses(self) -> list[tuple[str, int] | str]:
         """Where the server listens (a TCP port of 0 becomes the real one)."""
-        if self._server is None:
+        if not isinstance(self._server, asyncio.Server):
             return []
         return [sock.getsockname() for sock in self._server.sockets]
 

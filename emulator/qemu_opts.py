@@ -125,14 +125,14 @@ class Opt:
 class Opts:
     """One group of options (one use of ``-chardev``, say)."""
 
-    list: OptsList
+    opts_list: OptsList
     id: str | None
     items: list[Opt] = field(default_factory=list)
 
     def set(self, name: str, text: str) -> None:
         """Add ``name=text``, checked against the list's descriptions."""
-        desc = self.list.find_desc(name)
-        if desc is None and not self.list.accepts_any():
+        desc = self.opts_list.find_desc(name)
+        if desc is None and not self.opts_list.accepts_any():
             raise OptsError(f"Invalid parameter '{name}'")
         value: bool | int | str = text
         if desc is not None:
@@ -179,8 +179,8 @@ class Opts:
         return iter(self.items)
 
     def delete(self) -> None:
-        if self in self.list.groups:
-            self.list.groups.remove(self)
+        if self in self.opts_list.groups:
+            self.opts_list.groups.remove(self)
 
 
 def is_wellformed_id(text: str) -> bool:

@@ -123,7 +123,7 @@ class MonitorHub:
 
     def command_list(self, monitor: QMPMonitor) -> list[QMPCommand]:
         """``monitor``'s enabled commands, as ``query-commands`` lists them."""
-        return [command for command in reversed(self.command_table(monitor).values())
+        return [command for command in list(self.command_table(monitor).values())[::-1]
                 if command.enabled]
 
     # -- requests ------------------------------------------------------------
@@ -204,8 +204,8 @@ class MonitorHub:
         assert self._wakeup is not None
         while True:
             if self._in_flight is not None:
-                pending, self._in_flight = self._in_flight, None
-                await self._guarded(pending)
+                in_flight, self._in_flight = self._in_flight, None
+                await self._guarded(in_flight)
             picked = self._next_request()
             if picked is None:
                 self._busy = False
@@ -213,6 +213,7 @@ class MonitorHub:
                 await self._wakeup.wait()
                 continue
             self._busy = True
+            pending: Awaitable[None] | None
             try:
                 pending = self._serve(*picked)
             except Exception:  # a bug in a command must not stop the monitors

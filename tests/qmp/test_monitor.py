@@ -306,3 +306,36 @@ def test_signal_shuts_down_with_event() -> None:
         assert emulator.process.wait(10) == 0
         assert b"terminating on signal 15 from pid" in (emulator.process.stderr.read() or b"")
         raw.close()
+
+
+def test_oversized_token_is_refused_and_the_stream_goes_on(shared: Emulator) -> None:
+    """A string over QEMU's 64 MiB token limit gets the limit's error; the
+    client resynchronizes with 0xFF (as qmp-spec.txt suggests) and goes on."""
+    raw = RawClient(shared.socket_path, timeout=60)
+    raw.read_line()
+    raw.send(b'{"execute": "qmp_capabilities"}')
+    raw.read_line()
+    raw.send(b'"' + b"x" * (64 << 20) + b'"')
+    assert raw.read_line() == (b'{"error": {"class": "GenericError", '
+                               b'"desc": "JSON token size limit exceeded"}}\r\n')
+    raw.send(b'\xff{"execute": "query-kvm", "id": "after"}')
+    lines = raw.read_until(b'"after"', 10)
+    assert lines[-1] == b'{"return": {"enabled": false, "present": false}, "id": "after"}\r\n'
+    raw.close()
+
+
+def test_human_monitor_on_stdio() -> None:
+    emulator = Emulator(cyqemu_command(), ("-M", "none", "-S", "-monitor", "stdio",
+                                           "-name", "bob"), qmp=False, stdin=subprocess.PIPE)
+    try:
+        stdout, _ = emulator.process.communicate(
+            b"info status\ninfo name\nnope\ncont\ninfo status\nquit\n", timeout=30)
+    finally:
+        emulator.stop()
+    assert stdout.split(b"\r\n") == [
+        b"QEMU 7.2.22 monitor - type 'help' for more information",
+        b"(qemu) VM status: paused (prelaunch)",
+        b"(qemu) bob",
+        b"(qemu) unknown command: 'nope'",
+        b"(qemu) (qemu) VM status: running",
+        b"(qemu) (qemu) "]

@@ -183,7 +183,7 @@ cdef class Clint:
     cdef RiscvCpu hart
 
     def __cinit__(self, PhysicalMemory memory not None, RiscvCpu hart not None,
-                  uint64_t base=0x2000000, icount_shift=None):
+                  uint64_t base=0x2000000, icount_shift=None, bint provide_rdtime=True):
         self.state = <ClintState *>calloc(1, sizeof(ClintState))
         if self.state == NULL:
             raise MemoryError()
@@ -195,8 +195,10 @@ cdef class Clint:
         self.state.start_ns = host_ns()
         memory.add_native_mmio(base, CLINT_SIZE, clint_read, clint_write,
                                <void *>self.state, self, 0, 4, 8)
-        hart.env.rdtime = clint_mtime
-        hart.env.time_board = self.state
+        # Without it (QEMU's spike) the time CSR and Sstc are absent.
+        if provide_rdtime:
+            hart.env.rdtime = clint_mtime
+            hart.env.time_board = self.state
         hart.cpu.board = self.state
         hart.cpu.hooks.poll = clint_poll
         hart.cpu.hooks.wait_event = clint_wait

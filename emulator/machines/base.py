@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from runtime.accel.softmmu import PhysicalMemory
+
 from emulator.devices.clint import Clint
 from emulator.machines import boot
 from emulator.machines.elf_loader import ElfImage, load_elf
 from emulator.riscv.cpu import RiscvCpu
-from runtime.accel.softmmu import PhysicalMemory
 
 DRAM_BASE = 0x80000000
 CLINT_BASE = 0x2000000
@@ -32,6 +33,9 @@ class BareMetalMachine:
     Subclasses add their devices in `_add_devices`. `run()` returns the exit
     status the guest asked for (sifive_test, HTIF)."""
 
+    # Whether the CLINT backs the time CSR (and so Sstc).
+    provides_rdtime = True
+
     def __init__(
         self,
         kernel_path: str | Path,
@@ -49,7 +53,8 @@ class BareMetalMachine:
         self.memory.add_ram(DRAM_BASE, ram_size)
         self.memory.add_rom(boot.MROM_BASE, boot.MROM_SIZE)
         self.cpu = RiscvCpu(self.memory)
-        self.clint = Clint(self.memory, self.cpu, CLINT_BASE, icount_shift=icount_shift)
+        self.clint = Clint(self.memory, self.cpu, CLINT_BASE, icount_shift=icount_shift,
+                           provide_rdtime=self.provides_rdtime)
         self.kernel: ElfImage = load_elf(kernel_path, self.memory)
         self._add_devices()
         fdt = boot.fdt_address(DRAM_BASE, ram_size, FDT_RESERVE)

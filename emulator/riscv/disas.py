@@ -77,7 +77,7 @@ def _imm_j(w: int) -> int:
 
 
 def _fence_set(bits: int) -> str:
-    return "".join(c for c, b in zip("iorw", (8, 4, 2, 1)) if bits & b)
+    return "".join(c for c, b in zip("iorw", (8, 4, 2, 1), strict=True) if bits & b)
 
 
 def _pseudo(name: str, rd: int, rs1: int, rs2: int, imm: int, csr: int) -> tuple[str, str] | None:
@@ -165,8 +165,9 @@ def disassemble(insn: int, pc: int, expanded: int | None = None) -> str:
     kind, r = spec.kind, spec.regs
     name = RENAME.get(spec.name, spec.name)
     csr = w >> 20
-    imm = {"branch": _imm_b(w), "jal": _imm_j(w), "store": _imm_s(w),
-           "lui": _sext(w & 0xFFFFF000, 32), "auipc": _sext(w & 0xFFFFF000, 32)}.get(kind, _imm_i(w))
+    upper = _sext(w & 0xFFFFF000, 32)
+    imm = {"branch": _imm_b(w), "jal": _imm_j(w), "store": _imm_s(w), "lui": upper,
+           "auipc": upper}.get(kind, _imm_i(w))
     pseudo = _pseudo(name, rd, rs1, rs2, imm, csr)
     if pseudo is not None:
         name, ops = pseudo
@@ -193,12 +194,14 @@ def disassemble(insn: int, pc: int, expanded: int | None = None) -> str:
         ops = f"{XREG[rd]},{XREG[rs1]},{XREG[rs2]}"
     elif kind in ("amo", "sc", "lr"):
         name += (".aq" if (w >> 26) & 1 else "") + (".rl" if (w >> 25) & 1 else "")
-        ops = f"{XREG[rd]},({XREG[rs1]})" if kind == "lr" else f"{XREG[rd]},{XREG[rs2]},({XREG[rs1]})"
+        src = "" if kind == "lr" else f"{XREG[rs2]},"
+        ops = f"{XREG[rd]},{src}({XREG[rs1]})"
     elif kind == "csr":
         src = str(rs1) if name.endswith("i") else XREG[rs1]
         ops = f"{XREG[rd]},{CSR_NAMES.get(csr, f'0x{csr:03x}')},{src}"
     elif kind in ("fp", "fp_rm"):
-        regs = [(FREG if c == "f" else XREG)[n] for n, c in zip((rd, rs1, rs2, rs3), r) if c != "-"]
+        regs = [(FREG if c == "f" else XREG)[n]
+                for n, c in zip((rd, rs1, rs2, rs3), r, strict=True) if c != "-"]
         if kind == "fp_rm":
             regs.insert(0, ROUNDING[(w >> 12) & 7])
         ops = ",".join(regs)

@@ -28,7 +28,8 @@ QEMU = "qemu-system-riscv64"
 QEMU_CPU = "rv64,h=false"
 CFLAGS = [
     "-march=rv64gc_zba_zbb_zbc_zbs", "-mabi=lp64d", "-mcmodel=medany", "-O2",
-    "-ffreestanding", "-nostdlib", "-nostartfiles", "-fno-builtin", "-fno-tree-loop-distribute-patterns", "-fno-math-errno",
+    "-ffreestanding", "-nostdlib", "-nostartfiles", "-fno-builtin",
+    "-fno-tree-loop-distribute-patterns", "-fno-math-errno",
     "-Wall", "-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none",
 ]
 

@@ -12,10 +12,10 @@ from tests.riscv import harness
 # guest name -> boards it runs on
 GUESTS = {
     "hello": ("virt", "spike"),
-    "int_ops": ("virt",),
+    "int_ops": ("virt", "spike"),
     "fp_ops": ("virt",),
     "compressed": ("virt",),
-    "csrs": ("virt",),
+    "csrs": ("virt", "spike"),
     "atomics": ("virt",),
     "traps": ("virt",),
     "paging": ("virt",),

@@ -1,0 +1,6 @@
+"""Type stubs of the RISC-V front end extension module (translate.pyx)."""
+
+from collections.abc import Iterable
+
+def load_table(extensions: Iterable[str] | None = ...) -> None: ...
+def expand_compressed(insn16: int) -> int: ...

@@ -204,31 +204,27 @@ cdef bint translate_insn(Emitter *e, uint32_t insn, uint32_t fs, bint *fs_marked
         emit(e, OP_NOP)         # a hint: no effect, kept for disassembly
         return False
     if kind == K_ALU_R:
-        if rd != 0:
-            o = emit(e, d.op)
-            o.rd = <uint8_t>rd
-            o.rs1 = <uint8_t>rs1
-            o.rs2 = <uint8_t>rs2
+        o = emit(e, d.op)
+        o.rd = <uint8_t>rd
+        o.rs1 = <uint8_t>rs1
+        o.rs2 = <uint8_t>rs2
         return False
     if kind == K_ALU_I:
-        if rd != 0:
-            o = emit(e, d.op)
-            o.rd = <uint8_t>rd
-            o.rs1 = <uint8_t>rs1
-            o.imm = imm_i(insn)
+        o = emit(e, d.op)
+        o.rd = <uint8_t>rd
+        o.rs1 = <uint8_t>rs1
+        o.imm = imm_i(insn)
         return False
     if kind == K_SHIFT:
-        if rd != 0:
-            o = emit(e, d.op)
-            o.rd = <uint8_t>rd
-            o.rs1 = <uint8_t>rs1
-            o.imm = (insn >> 20) & 0x3f
+        o = emit(e, d.op)
+        o.rd = <uint8_t>rd
+        o.rs1 = <uint8_t>rs1
+        o.imm = (insn >> 20) & 0x3f
         return False
     if kind == K_UNARY:
-        if rd != 0:
-            o = emit(e, d.op)
-            o.rd = <uint8_t>rd
-            o.rs1 = <uint8_t>rs1
+        o = emit(e, d.op)
+        o.rd = <uint8_t>rd
+        o.rs1 = <uint8_t>rs1
         return False
     if kind == K_LOAD:
         o = emit(e, d.op)
@@ -246,16 +242,14 @@ cdef bint translate_insn(Emitter *e, uint32_t insn, uint32_t fs, bint *fs_marked
         o.imm = imm_s(insn)
         return False
     if kind == K_LUI:
-        if rd != 0:
-            o = emit(e, OP_MOVI)
-            o.rd = <uint8_t>rd
-            o.imm = imm_u(insn)
+        o = emit(e, OP_MOVI)
+        o.rd = <uint8_t>rd
+        o.imm = imm_u(insn)
         return False
     if kind == K_AUIPC:
-        if rd != 0:
-            o = emit(e, OP_MOVI)
-            o.rd = <uint8_t>rd
-            o.imm = <int64_t>(e.pc + <uint64_t>imm_u(insn))
+        o = emit(e, OP_MOVI)
+        o.rd = <uint8_t>rd
+        o.imm = <int64_t>(e.pc + <uint64_t>imm_u(insn))
         return False
     if kind == K_BRANCH:
         o = emit(e, d.op)

@@ -14,6 +14,7 @@ GUESTS = {
     "hello": ("virt", "spike"),
     "int_ops": ("virt", "spike"),
     "fp_ops": ("virt",),
+    "fp_corners": ("virt",),
     "compressed": ("virt",),
     "csrs": ("virt", "spike"),
     "atomics": ("virt",),

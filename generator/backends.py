@@ -46,4 +46,7 @@ def _load_builtin_backends() -> None:
         importlib.import_module(module)
 
 
-_BUILTIN_MODULES: tuple[str, ...] = ("generator.introspect", "generator.vmstate")
+_BUILTIN_MODULES: tuple[str, ...] = (
+    "generator.types", "generator.visit", "generator.commands", "generator.events",
+    "generator.introspect", "generator.vmstate",
+)

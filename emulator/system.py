@@ -180,6 +180,11 @@ class System:
                 raise CliError(message, location,
                                hint=f"{program_name()}: {location}: could not connect serial "
                                     f"device to character backend '{spec}'") from None
+            if isinstance(device, chardev.StdioChardev) and any(
+                    isinstance(other, chardev.StdioChardev) for other in self.chardevs.values()):
+                raise CliError("cannot use stdio by multiple character devices", location,
+                               hint=f"{program_name()}: {location}: could not connect serial "
+                                    f"device to character backend '{spec}'")
             self.chardevs[label] = device
             self._chardev_locations[label] = location
 

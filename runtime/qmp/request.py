@@ -9,12 +9,15 @@ not), run, and its answer built: ``{"return": ...}`` or ``{"error":
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from runtime.errors import CommandNotFound, GenericError, QMPError
 from runtime.qmp.json_writer import qdict_order
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -132,6 +135,9 @@ def run(call: Call) -> dict[str, Any] | None | Awaitable[dict[str, Any] | None]:
         result = call.command.handler(call.arguments)
     except QMPError as error:
         return respond(call, error=error)
+    except Exception as error:  # a bug: answer, and keep serving
+        log.exception("QMP command %s failed", call.command.name)
+        return respond(call, error=GenericError(f"internal error: {error}"))
     if isinstance(result, Awaitable):
         return _finish(call, result)
     return respond(call, result)
@@ -142,6 +148,9 @@ async def _finish(call: Call, pending: Awaitable[Any]) -> dict[str, Any] | None:
         result = await pending
     except QMPError as error:
         return respond(call, error=error)
+    except Exception as error:  # a bug: answer, and keep serving
+        log.exception("QMP command %s failed", call.command.name)
+        return respond(call, error=GenericError(f"internal error: {error}"))
     return respond(call, result)
 
 

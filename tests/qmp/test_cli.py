@@ -4,6 +4,7 @@ too; cyqemu's side runs in-process, for speed."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ CASES = [
     ["-M", "none", "-display", "none,foo=bar"],
     ["-M", "none", "-display", "none", "-name", "foo,bar=1"],
     ["-M", "none", "-display", "none", "-serial", "bogus"],
+    ["-M", "none", "-display", "none", "-qmp", "stdio", "-serial", "stdio"],
 ]
 
 
@@ -67,6 +69,12 @@ def _qemu_results() -> dict[int, tuple[int, str]]:
 @pytest.fixture(scope="module")
 def qemu_results() -> Iterator[dict[int, tuple[int, str]]]:
     yield _qemu_results()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_tmp() -> Iterator[None]:
+    yield
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[" ".join(argv)[:60] for argv in CASES])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -128,7 +129,8 @@ def test_close_drops_what_is_held() -> None:
 def test_rate_limit_seen_by_a_client() -> None:
     """Three RTC_CHANGE in a burst: the client gets the first at once and
     the last one second later; its time stamp still tells when it happened."""
-    socket_path = os.path.join(short_tmpdir(), "qmp.sock")
+    tmpdir = short_tmpdir()
+    socket_path = os.path.join(tmpdir, "qmp.sock")
 
     async def scenario() -> list[tuple[float, dict[str, Any]]]:
         config = parse_command_line(["-M", "none", "-S", "-display", "none", "-qmp",
@@ -154,11 +156,16 @@ def test_rate_limit_seen_by_a_client() -> None:
             await system.close()
         return received
 
-    received = asyncio.run(asyncio.wait_for(scenario(), 10))
+    try:
+        received = asyncio.run(asyncio.wait_for(scenario(), 10))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
     assert [event["data"]["offset"] for _, event in received] == [1, 3]
     first, last = received
-    assert first[0] < 0.5
-    assert 0.9 <= last[0] < 2.0
+    # The window is one second; the bounds leave room for a loaded machine.
+    assert first[0] < 0.8
+    assert 0.95 <= last[0] < 3.0
+    assert last[0] - first[0] >= 0.9
     stamps = [event["timestamp"]["seconds"] + event["timestamp"]["microseconds"] / 1e6
               for _, event in received]
     assert 0 <= stamps[1] - stamps[0] < 0.5

@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Any
 
-from emulator import chardev
+from emulator import chardev, generated
 from emulator.cli import CliError, Config, MonitorSpec, program_name
 from emulator.machine import (
     Machine,
@@ -29,10 +29,11 @@ from emulator.machine import (
     find_machine,
     machine_help,
 )
-from emulator.monitor.commands import command_available, command_table
+from emulator.monitor.commands import build_registry, command_available, command_table
 from emulator.monitor.hmp import HumanMonitor
 from emulator.monitor.runstate import Phase, RunControl
 from emulator.qemu_opts import OptsError, OptType, parse_bool, parse_number, parse_size
+from runtime import events
 from runtime.qmp.hub import MonitorHub
 from runtime.qmp.monitor import QMPMonitor
 
@@ -110,8 +111,12 @@ class System:
         self.runstate.autostart = not config.start_paused
         if config.no_shutdown:
             self.runstate.shutdown_action = "pause"
-        self.hub = MonitorHub(command_table(self), available=command_available(self.runstate),
+        self.hub = MonitorHub({}, available=command_available(self.runstate),
                               after_command=self._main_loop_turn)
+        self.registry = build_registry(self)
+        self.hub.set_commands(command_table(self.registry))
+        self._events = generated.load("qapi_events")
+        self._previous_emitter: events.Emitter | None = None
         self.chardevs: dict[str, chardev.Chardev] = {}
         self._chardev_locations: dict[str, str] = {}
         self._exit = asyncio.Event()
@@ -122,7 +127,10 @@ class System:
     # -- events and the main loop -------------------------------------------
 
     def _send_event(self, name: str, data: dict[str, Any] | None) -> None:
-        self.hub.emit_event(name, data)
+        getattr(self._events, f"send_{name.lower()}")(**(data or {}))
+
+    def _queue_event(self, message: dict[str, Any]) -> None:
+        self.hub.queue_event(message["event"], message)
 
     def _schedule_turn(self) -> None:
         if not self._turn_scheduled:
@@ -142,6 +150,7 @@ class System:
     async def start(self) -> None:
         """Create chardevs and monitors, then the machine (unless
         ``--preconfig``); raises CliError."""
+        self._previous_emitter = events.set_emitter(self._queue_event)
         self.hub.start()
         self._create_chardevs()
         self._create_monitors()
@@ -228,8 +237,6 @@ class System:
 
     def schema_info(self) -> list[dict[str, Any]]:
         if self._schema_info is None:
-            from emulator import generated
-
             self._schema_info = generated.load("qapi_introspect").schema_info()
         return self._schema_info
 
@@ -271,6 +278,8 @@ class System:
         for device in self.chardevs.values():
             device.close()
         await self.hub.stop()
+        if events.emitter() == self._queue_event:
+            events.set_emitter(self._previous_emitter)
         await asyncio.sleep(0)
 
 

@@ -1,8 +1,10 @@
 """The emulator's QMP commands, as QEMU 7.2 implements them.
 
-`command_table` lists them in the schema's order (the order QEMU
-registers them, which ``query-commands`` reverses), each with its
-argument checks and its flags from the schema.
+The generated command registry (``qapi_commands``) knows each command's
+flags and marshaller; this module says what implements each one, and
+`command_table` turns the registry into the table the monitors run
+(in the schema's order, which ``query-commands`` reverses, as QEMU's
+registration order).
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from emulator import generated
 from emulator.machine import Machine, MachineClass, machine_classes
-from emulator.monitor import arguments as args
 from emulator.monitor.runstate import Phase, RunControl
 from emulator.version import PACKAGE, QEMU_VERSION
+from runtime.dispatch import CommandRegistry
 from runtime.errors import DeviceNotFound, GenericError
+from runtime.objects import ABSENT
 from runtime.qmp.hub import MonitorHub
 from runtime.qmp.monitor import current_monitor
 from runtime.qmp.request import QMPCommand
-
-YANK_TYPES = ("block-node", "chardev", "migration")
 
 
 class System(Protocol):
@@ -37,103 +39,117 @@ class System(Protocol):
     def schema_info(self) -> list[dict[str, Any]]: ...
 
 
-def _no_arguments(function: Callable[[], Any]) -> Callable[[dict[str, Any]], Any]:
-    def handler(arguments: dict[str, Any]) -> Any:
-        args.members(arguments, ())
-        return function()
-    return handler
-
-
-def command_table(system: System) -> dict[str, QMPCommand]:
-    """Every QMP command of the emulator, by name, in registration order."""
+def build_registry(system: System) -> CommandRegistry:
+    """The schema's command registry, every command implemented."""
+    types = generated.load("qapi_types")
+    visit = generated.load("qapi_visit")
+    registry: CommandRegistry = generated.load("qapi_commands").build_registry()
     runstate = system.runstate
 
-    def qmp_capabilities(arguments: dict[str, Any]) -> None:
-        checked = args.members(arguments, (
-            args.Member("enable", args.list_of(args.enum(("oob",), in_list=True)),
-                        optional=True),))
-        current_monitor().accept_capabilities(checked.get("enable", []))
+    @registry.implements("qmp_capabilities")
+    def qmp_capabilities(enable: Any = ABSENT) -> None:
+        current_monitor().accept_capabilities([str(name) for name in enable or ()])
 
-    def query_version() -> dict[str, Any]:
+    @registry.implements("query-version")
+    def query_version() -> Any:
         major, minor, micro = QEMU_VERSION
-        return {"qemu": {"major": major, "minor": minor, "micro": micro}, "package": PACKAGE}
+        return types.VersionInfo(qemu=types.VersionTriple(major=major, minor=minor, micro=micro),
+                                 package=PACKAGE)
 
-    def query_commands() -> list[dict[str, Any]]:
-        monitor = current_monitor()
-        return [{"name": command.name} for command in system.hub.command_list(monitor)]
+    @registry.implements("query-commands")
+    def query_commands() -> Any:
+        return [types.CommandInfo(name=command.name)
+                for command in system.hub.command_list(current_monitor())]
 
+    @registry.implements("quit")
     def quit_() -> None:
         runstate.shutdown_action = "poweroff"
         runstate.request_shutdown("host-qmp-quit")
 
-    def query_status() -> dict[str, Any]:
-        return {"running": runstate.is_running(), "singlestep": runstate.singlestep,
-                "status": runstate.state}
+    schema: list[Any] = []
 
-    def query_cpus_fast() -> list[dict[str, Any]]:
-        return [] if system.machine is None else system.machine.cpus_fast()
+    @registry.implements("query-qmp-schema")
+    def query_qmp_schema() -> Any:
+        # As QEMU, read the introspection data into SchemaInfo objects (once).
+        if not schema:
+            schema.extend(visit.visit_SchemaInfoList_from_json(system.schema_info()))
+        return schema
 
-    def query_machines() -> list[dict[str, Any]]:
-        return [machine_class.info() for machine_class in machine_classes()]
+    @registry.implements("query-status")
+    def query_status() -> Any:
+        return types.StatusInfo(running=runstate.is_running(), singlestep=runstate.singlestep,
+                                status=types.RunState(runstate.state))
 
+    @registry.implements("query-cpus-fast")
+    def query_cpus_fast() -> Any:
+        cpus = [] if system.machine is None else system.machine.cpus_fast()
+        return visit.visit_CpuInfoFastList_from_json(cpus)
+
+    @registry.implements("query-machines")
+    def query_machines() -> Any:
+        return visit.visit_MachineInfoList_from_json(
+            [machine_class.info() for machine_class in machine_classes()])
+
+    @registry.implements("system_reset")
     def system_reset() -> None:
         runstate.request_reset("host-qmp-system-reset")
 
+    @registry.implements("system_powerdown")
     def system_powerdown() -> None:
         runstate.request_powerdown()
 
-    def query_kvm() -> dict[str, Any]:
-        return {"enabled": False, "present": False}
+    @registry.implements("query-kvm")
+    def query_kvm() -> Any:
+        return types.KvmInfo(enabled=False, present=False)
 
-    def query_name() -> dict[str, Any]:
-        return {} if system.name is None else {"name": system.name}
+    @registry.implements("query-name")
+    def query_name() -> Any:
+        return types.NameInfo() if system.name is None else types.NameInfo(name=system.name)
 
+    @registry.implements("stop")
+    def stop() -> None:
+        runstate.stop()
+
+    @registry.implements("cont")
     def cont() -> None:
         complaint = runstate.cont()
         if complaint is not None:
             raise GenericError(complaint)
 
+    @registry.implements("x-exit-preconfig")
     def x_exit_preconfig() -> None:
         if runstate.phase_reached(Phase.MACHINE_INITIALIZED):
             raise GenericError("The command is permitted only before machine initialization")
         system.exit_preconfig()
 
-    def yank(arguments: dict[str, Any]) -> None:
-        instance = args.union("type", YANK_TYPES, {
-            "block-node": (args.Member("node-name", args.string),),
-            "chardev": (args.Member("id", args.string),),
-        })
-        checked = args.members(arguments, (args.Member("instances", args.list_of(instance)),))
+    @registry.implements("yank")
+    def yank(instances: list[Any]) -> None:
+        wanted = [visit.visit_YankInstance_to_json(instance) for instance in instances]
         known = system.yank_instances()
-        for wanted in checked["instances"]:
-            if not any(_same_instance(wanted, instance) for instance in known):
-                raise DeviceNotFound("Instance not found")
-        system.yank(checked["instances"])
+        if any(instance not in known for instance in wanted):
+            raise DeviceNotFound("Instance not found")
+        system.yank(wanted)
 
-    commands = [
-        QMPCommand("qmp_capabilities", qmp_capabilities, allow_preconfig=True),
-        QMPCommand("query-version", _no_arguments(query_version), allow_preconfig=True),
-        QMPCommand("query-commands", _no_arguments(query_commands), allow_preconfig=True),
-        QMPCommand("quit", _no_arguments(quit_), allow_preconfig=True),
-        QMPCommand("query-qmp-schema", _no_arguments(system.schema_info), allow_preconfig=True),
-        QMPCommand("query-status", _no_arguments(query_status), allow_preconfig=True),
-        QMPCommand("query-cpus-fast", _no_arguments(query_cpus_fast)),
-        QMPCommand("query-machines", _no_arguments(query_machines)),
-        QMPCommand("system_reset", _no_arguments(system_reset)),
-        QMPCommand("system_powerdown", _no_arguments(system_powerdown)),
-        QMPCommand("query-kvm", _no_arguments(query_kvm)),
-        QMPCommand("query-name", _no_arguments(query_name), allow_preconfig=True),
-        QMPCommand("stop", _no_arguments(runstate.stop)),
-        QMPCommand("cont", _no_arguments(cont)),
-        QMPCommand("x-exit-preconfig", _no_arguments(x_exit_preconfig), allow_preconfig=True),
-        QMPCommand("yank", yank, allow_oob=True),
-        QMPCommand("query-yank", _no_arguments(system.yank_instances), allow_oob=True),
-    ]
-    return {command.name: command for command in commands}
+    @registry.implements("query-yank")
+    def query_yank() -> Any:
+        return visit.visit_YankInstanceList_from_json(system.yank_instances())
+
+    return registry
 
 
-def _same_instance(wanted: dict[str, str], instance: dict[str, str]) -> bool:
-    return all(instance.get(key.replace("_", "-")) == value for key, value in wanted.items())
+def command_table(registry: CommandRegistry) -> dict[str, QMPCommand]:
+    """The monitors' view of the registry: each command's flags, and a
+    handler that runs it through its marshaller."""
+    def runner(name: str) -> Callable[[dict[str, Any]], Any]:
+        def run(arguments: dict[str, Any]) -> Any:
+            return registry.execute(name, arguments)
+        return run
+
+    return {command.name: QMPCommand(command.name, runner(command.name),
+                                     allow_oob=command.allow_oob,
+                                     allow_preconfig=command.allow_preconfig,
+                                     success_response=command.success_response)
+            for command in registry.commands()}
 
 
 def command_available(runstate: RunControl) -> Callable[[QMPCommand], None]:

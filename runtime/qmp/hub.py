@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from runtime import events
 from runtime.errors import CommandNotFound, GenericError
 from runtime.qmp import request as qmp_request
 from runtime.qmp.event_throttle import EventThrottle
@@ -29,21 +29,6 @@ from runtime.qmp.request import AvailabilityCheck, CommandTable, QMPCommand
 log = logging.getLogger(__name__)
 
 _NEGOTIATION_HINT = "Expecting capabilities negotiation with 'qmp_capabilities'"
-
-
-def event_message(name: str, data: dict[str, Any] | None = None,
-                  timestamp_us: int | None = None) -> dict[str, Any]:
-    """An event as QEMU sends it: name, time stamp, then data if any."""
-    if timestamp_us is None:
-        timestamp_us = time.time_ns() // 1000
-    message: dict[str, Any] = {
-        "event": name,
-        "timestamp": {"seconds": timestamp_us // 1_000_000,
-                      "microseconds": timestamp_us % 1_000_000},
-    }
-    if data is not None:
-        message["data"] = data
-    return message
 
 
 class MonitorHub:
@@ -61,9 +46,9 @@ class MonitorHub:
                  available: AvailabilityCheck | None = None,
                  after_command: Callable[[], None] | None = None,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self.commands = commands
-        self.negotiation_commands: CommandTable = {
-            "qmp_capabilities": commands["qmp_capabilities"]}
+        self.commands: CommandTable = {}
+        self.negotiation_commands: CommandTable = {}
+        self.set_commands(commands)
         self.available = available
         self.after_command = after_command
         self.monitors: list[QMPMonitor] = []
@@ -73,6 +58,14 @@ class MonitorHub:
         self._throttle: EventThrottle | None = None
         self._busy = False
         self._in_flight: Awaitable[None] | None = None
+
+    def set_commands(self, commands: CommandTable) -> None:
+        """Use ``commands`` (with ``qmp_capabilities`` the only one before
+        negotiation, as in QEMU)."""
+        self.commands = commands
+        capabilities = commands.get("qmp_capabilities")
+        self.negotiation_commands = {} if capabilities is None else {
+            "qmp_capabilities": capabilities}
 
     # -- the event loop ------------------------------------------------------
 
@@ -272,10 +265,11 @@ class MonitorHub:
     def emit_event(self, name: str, data: dict[str, Any] | None = None) -> None:
         """Send event ``name`` to every monitor in command mode, now or (for
         a rate-limited event) when its window closes."""
-        self.queue_event(name, event_message(name, data))
+        self.queue_event(name, events.event_message(name, data))
 
     def queue_event(self, name: str, message: dict[str, Any]) -> None:
-        """Send a built event message (`event_message`), rate-limited."""
+        """Send a built event message (``runtime.events.event_message``),
+        rate-limited; this is the emitter for ``runtime.events``."""
         if self._throttle is None:
             self._throttle = EventThrottle(self.broadcast, self.loop)
         self._throttle.queue(name, message)

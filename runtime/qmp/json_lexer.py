@@ -145,6 +145,12 @@ _RUNS: dict[int, re.Pattern[bytes]] = {
 # Runs in these states are not part of any token.
 _DISCARDED_RUNS = (START, RECOVERY)
 
+# The common tokens, taken whole from the start state: blanks, then a
+# structural character or a double-quoted string without escapes.
+_WHOLE_TOKEN = re.compile(rb'[ \t\r\n]*(?:([{}\[\]:,])|("[\x20\x21\x23-\x5b\x5d-\xfd]*"))')
+_STRUCTURAL_KINDS = {ord("{"): LCURLY, ord("}"): RCURLY, ord("["): LSQUARE,
+                     ord("]"): RSQUARE, ord(":"): COLON, ord(","): COMMA}
+
 
 class JSONLexer:
     """Splits a byte stream into JSON tokens, fed in pieces of any size."""
@@ -171,8 +177,22 @@ class JSONLexer:
         pos = start
         token = self._token
         runs = _RUNS
+        whole_token = _WHOLE_TOKEN.match
+        sink = self._sink
         while pos < size:
             state = self.state
+            if state == START:
+                match = whole_token(data, pos)
+                if match is not None:
+                    structural = match.group(1)
+                    text = structural if structural is not None else match.group(2)
+                    if len(text) <= MAX_TOKEN_SIZE:
+                        pos = match.end()
+                        sink(_STRUCTURAL_KINDS[text[0]] if structural is not None else STRING,
+                             text)
+                        if stop is not None and stop():
+                            return pos
+                        continue
             run = runs.get(state)
             if run is not None:
                 match = run.match(data, pos)

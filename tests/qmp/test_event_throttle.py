@@ -14,8 +14,8 @@ from qemu.qmp.events import EventListener
 
 from emulator.cli import parse_command_line
 from emulator.system import System
+from runtime.events import event_message
 from runtime.qmp.event_throttle import EventThrottle
-from runtime.qmp.hub import event_message
 from tests.qmp.harness import short_tmpdir
 
 

@@ -37,10 +37,10 @@ _C_DECIMAL = re.compile(_SPACE + r"([+-]?)([0-9]+)")
 _C_HEX = re.compile(_SPACE + r"([+-]?)(?:0[xX])?([0-9a-fA-F]+)")
 _C_FRACTION = re.compile(r"\.([0-9]+)([eE][+-]?[0-9]+)?")
 _C_FLOAT = re.compile(
-    _SPACE + r"(?P<hex>[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+    _SPACE + r"(?:(?P<hex>[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
     r"(?:[pP][+-]?[0-9]+)?)"
     r"|(?P<dec>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-    r"|(?P<special>[+-]?(?:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?))",
+    r"|(?P<special>[+-]?(?:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)))",
     re.IGNORECASE)
 _SIZE_SUFFIXES = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 
@@ -55,12 +55,15 @@ class _ParseError(Exception):
 
 # -- the C conversions ---------------------------------------------------------------
 
-def _integer(match: re.Match[str] | None) -> tuple[int, int]:
-    """(signed value, end) of an integer the C library would convert."""
+def _integer(match: re.Match[str] | None, base: int = 0) -> tuple[int, int]:
+    """(signed value, end) of an integer the C library would convert, in
+    ``base`` (0: as the digits say: 0x hex, 0 octal, else decimal)."""
     if match is None:
         raise _ParseError
     sign, digits = match.group(1), match.group(2)
-    if digits[:2] in ("0x", "0X"):
+    if base:
+        magnitude = int(digits, base)
+    elif digits[:2] in ("0x", "0X"):
         magnitude = int(digits[2:], 16)
     elif digits.startswith("0"):
         magnitude = int(digits, 8)
@@ -80,9 +83,12 @@ def strtoi64(text: str, pos: int = 0, whole: bool = True) -> tuple[int, int]:
 
 
 def strtou64(text: str, pos: int = 0, whole: bool = True,
-             pattern: re.Pattern[str] = _C_INTEGER) -> tuple[int, int]:
-    """``qemu_strtou64(text + pos, base 0)``: (value, end)."""
-    value, end = _integer(pattern.match(text, pos))
+             decimal: bool = False) -> tuple[int, int]:
+    """``qemu_strtou64(text + pos, base 0)`` (base 10 if ``decimal``): (value, end)."""
+    if decimal:
+        value, end = _integer(_C_DECIMAL.match(text, pos), 10)
+    else:
+        value, end = _integer(_C_INTEGER.match(text, pos))
     if whole and end != len(text):
         raise _ParseError
     if abs(value) > UINT64_MAX:
@@ -134,7 +140,7 @@ def _has_nonzero_digit(literal: str) -> bool:
 def strtosz(text: str) -> int:
     """``qemu_strtosz(text)``: a size in bytes, suffixes in powers of 1024."""
     try:
-        value, end = strtou64(text, whole=False, pattern=_C_DECIMAL)
+        value, end = strtou64(text, whole=False, decimal=True)
     except _ParseError as err:
         # Overflow with text left over is reported as invalid input.
         if err.out_of_range and _C_DECIMAL.fullmatch(text):

@@ -15,7 +15,7 @@ from emulator.__main__ import main
 from emulator.qemu_opts import OptDesc, OptsError, OptsList, OptType, parse, parse_size
 from tests.qmp.harness import qemu_command, short_tmpdir
 
-TMP = short_tmpdir()
+TMP = "{tmp}"   # replaced by a fresh folder when the tests run
 PROGRAM = "cyqemu-system-riscv64"
 
 CASES = [
@@ -51,11 +51,15 @@ CASES = [
 ]
 
 
-def _qemu_results() -> dict[int, tuple[int, str]]:
+def _with_tmp(argv: list[str], tmp: str) -> list[str]:
+    return [word.replace(TMP, tmp) for word in argv]
+
+
+def _qemu_results(tmp: str) -> dict[int, tuple[int, str]]:
     qemu = qemu_command()
     if qemu is None:
         pytest.fail("Debian's qemu-system-riscv64 is not installed", pytrace=False)
-    processes = [subprocess.Popen([*qemu, *argv], stdin=subprocess.DEVNULL,
+    processes = [subprocess.Popen([*qemu, *_with_tmp(argv, tmp)], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                  for argv in CASES]
     results = {}
@@ -67,22 +71,23 @@ def _qemu_results() -> dict[int, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def qemu_results() -> Iterator[dict[int, tuple[int, str]]]:
-    yield _qemu_results()
+def tmp() -> Iterator[str]:
+    folder = short_tmpdir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _remove_tmp() -> Iterator[None]:
-    yield
-    shutil.rmtree(TMP, ignore_errors=True)
+@pytest.fixture(scope="module")
+def qemu_results(tmp: str) -> dict[int, tuple[int, str]]:
+    return _qemu_results(tmp)
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[" ".join(argv)[:60] for argv in CASES])
-def test_errors_like_qemu(index: int, qemu_results: dict[int, tuple[int, str]],
+def test_errors_like_qemu(index: int, qemu_results: dict[int, tuple[int, str]], tmp: str,
                           capsys: pytest.CaptureFixture[str],
                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", [PROGRAM])
-    status = main(CASES[index])
+    status = main(_with_tmp(CASES[index], tmp))
     expected_status, expected_stderr = qemu_results[index]
     assert (status, capsys.readouterr().err) == (expected_status, expected_stderr)
 
@@ -100,10 +105,10 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str],
     assert "none                 empty machine\n" in capsys.readouterr().out
 
 
-def test_short_form_booleans_warn(capsys: pytest.CaptureFixture[str],
+def test_short_form_booleans_warn(capsys: pytest.CaptureFixture[str], tmp: str,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", [PROGRAM])
-    spec = f"socket,id=c,path={TMP}/w.sock,server,nowait"
+    spec = f"socket,id=c,path={tmp}/w.sock,server,nowait"
     assert main(["-M", "none", "-display", "none", "-chardev", spec, "-mon", "nope"]) == 1
     assert capsys.readouterr().err == (
         f"{PROGRAM}: -chardev {spec}: warning: short-form boolean option 'server' deprecated\n"

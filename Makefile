@@ -50,9 +50,11 @@ $(VPY): | .stamp-system
 $(QEMU_SRC)/scripts/qapi-gen.py: | .stamp-system
 	bash tools/fetch-qemu-source.sh $(CACHE)
 
-# Cython extension modules, once setup.py exists.
+# Cython extension modules, and the modules generated from schema/ (the
+# generator skips both when its inputs have not changed).
 build: .stamp-venv
 	@if [ -f setup.py ]; then $(VPY) setup.py build_ext --inplace; fi
+	$(VPY) -m emulator.generated
 
 run: install
 	@rm -rf $(RUN_OUT)

@@ -17,7 +17,7 @@ from emulator.riscv.cpu cimport RiscvCpu
 from emulator.riscv.cpu_env cimport MIP_MSIP, MIP_MTIP, RISCVEnv
 from emulator.riscv.csr cimport sstc_poll, update_mip
 from runtime.accel.core cimport (
-    CPUState, EXIT_REQUEST_SHUTDOWN, MEM_EXIT, MEM_FAULT, MEM_OK,
+    CPUState, EXIT_REQUEST_SHUTDOWN, MEM_EXIT, MEM_FAULT, MEM_OK, cpu_request_exit,
 )
 from runtime.accel.softmmu cimport PhysicalMemory
 
@@ -126,7 +126,7 @@ cdef void clint_wait(CPUState *cpu) noexcept nogil:
     with gil:
         if PyErr_CheckSignals() != 0:
             s.interrupted = 1
-            cpu.exit_request = EXIT_REQUEST_SHUTDOWN
+            cpu_request_exit(cpu, EXIT_REQUEST_SHUTDOWN)
 
 
 cdef int clint_read(void *opaque, uint64_t offset, int size, uint64_t *value) noexcept nogil:

@@ -18,6 +18,7 @@ from emulator.riscv.translate cimport riscv_translate
 from emulator.riscv.trap cimport riscv_check_interrupt, riscv_do_exception
 from runtime.accel.core cimport (
     CPUState, EXIT_REQUEST_SHUTDOWN, EXIT_REQUEST_YIELD, NB_REGS, REG_F0, TB, TBContext,
+    cpu_request_exit, fp_leave,
 )
 from runtime.accel.exec_loop cimport cpu_run, tb_flush_everything
 from runtime.accel.softmmu cimport PhysicalMemory, tlb_flush
@@ -47,6 +48,7 @@ cdef void log_translate(CPUState *cpu, TB *tb) noexcept nogil:
     cdef RISCVEnv *env = <RISCVEnv *>cpu.target_env
     cdef int i
     cdef int prev = -1
+    fp_leave(&cpu.fp)
     with gil:
         insns = []
         for i in range(tb.n_ops):
@@ -62,6 +64,7 @@ cdef void log_translate(CPUState *cpu, TB *tb) noexcept nogil:
 
 cdef void log_exec(CPUState *cpu, TB *tb) noexcept nogil:
     cdef RISCVEnv *env = <RISCVEnv *>cpu.target_env
+    fp_leave(&cpu.fp)
     with gil:
         owner = <object>env.owner
         if env.log_mask & LOG_EXEC:
@@ -122,8 +125,9 @@ cdef class RiscvCpu:
         cdef RISCVEnv *env = self.env
         memset(self.cpu.regs, 0, sizeof(self.cpu.regs))
         self.cpu.pc = pc
-        self.cpu.frm = 0
-        self.cpu.fflags = 0
+        self.cpu.fp.frm = 0
+        self.cpu.fp.fflags = 0
+        self.cpu.fp.host_rm = -1
         self.cpu.halted = 0
         self.cpu.exit_request = 0
         env.mip = 0
@@ -145,7 +149,7 @@ cdef class RiscvCpu:
 
     def request_exit(self, bint shutdown=True):
         """Make run() return (shutdown) or just re-poll devices (yield)."""
-        self.cpu.exit_request = EXIT_REQUEST_SHUTDOWN if shutdown else EXIT_REQUEST_YIELD
+        cpu_request_exit(self.cpu, EXIT_REQUEST_SHUTDOWN if shutdown else EXIT_REQUEST_YIELD)
 
     cdef void poll_timers(self) noexcept nogil:
         sstc_poll(self.env)
@@ -203,7 +207,7 @@ cdef class RiscvCpu:
             self.env.mip |= mip_bit
         else:
             self.env.mip &= ~mip_bit
-        self.cpu.exit_request = max(self.cpu.exit_request, EXIT_REQUEST_YIELD)
+        cpu_request_exit(self.cpu, EXIT_REQUEST_YIELD)
 
     def stats(self):
         """Counters of the translation machinery."""

@@ -12,7 +12,7 @@ from emulator.riscv.cpu_env cimport (
     RISCVEnv,
 )
 from emulator.riscv.state cimport env_update_flags
-from runtime.accel.core cimport CPUState
+from runtime.accel.core cimport CPUState, fp_sync
 from runtime.accel.softmmu cimport tlb_flush
 
 cdef extern from *:
@@ -396,11 +396,13 @@ cdef int csr_rw(RISCVEnv *env, int csr, uint64_t *old_out, uint64_t new,
 
     # read
     if csr == CSR_FFLAGS:
-        old = env.cpu.fflags
+        fp_sync(&env.cpu.fp)
+        old = env.cpu.fp.fflags
     elif csr == CSR_FRM:
-        old = env.cpu.frm
+        old = env.cpu.fp.frm
     elif csr == CSR_FCSR:
-        old = (env.cpu.frm << 5) | env.cpu.fflags
+        fp_sync(&env.cpu.fp)
+        old = (env.cpu.fp.frm << 5) | env.cpu.fp.fflags
     elif csr == CSR_SSTATUS:
         old = read_mstatus(env) & (SSTATUS_MASK | MSTATUS_UXL | MSTATUS_SD)
     elif csr == CSR_STVEC:
@@ -486,16 +488,16 @@ cdef int csr_rw(RISCVEnv *env, int csr, uint64_t *old_out, uint64_t new,
     val = (old & ~wr_mask) | (new & wr_mask)
     if csr == CSR_FFLAGS:
         env.mstatus |= MSTATUS_FS
-        env.cpu.fflags = <uint32_t>(val & 0x1f)
+        env.cpu.fp.fflags = <uint32_t>(val & 0x1f)
         env_update_flags(env)
     elif csr == CSR_FRM:
         env.mstatus |= MSTATUS_FS
-        env.cpu.frm = <uint32_t>(val & 7)
+        env.cpu.fp.frm = <uint32_t>(val & 7)
         env_update_flags(env)
     elif csr == CSR_FCSR:
         env.mstatus |= MSTATUS_FS
-        env.cpu.frm = <uint32_t>((val >> 5) & 7)
-        env.cpu.fflags = <uint32_t>(val & 0x1f)
+        env.cpu.fp.frm = <uint32_t>((val >> 5) & 7)
+        env.cpu.fp.fflags = <uint32_t>(val & 0x1f)
         env_update_flags(env)
     elif csr == CSR_SSTATUS:
         mask = SSTATUS_MASK

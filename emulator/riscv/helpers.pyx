@@ -15,7 +15,7 @@ from emulator.riscv.state cimport env_update_flags
 from emulator.riscv.trap cimport do_mret, do_sret
 from runtime.accel.core cimport (
     CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT, EXEC_JUMP, EXEC_NEXT, EXIT_REQUEST_YIELD,
-    Op, TB,
+    Op, TB, cpu_request_exit,
 )
 from runtime.accel.softmmu cimport tlb_flush, tlb_flush_page
 
@@ -30,7 +30,7 @@ cdef inline void yield_if_interrupt(CPUState *cpu, RISCVEnv *env) noexcept nogil
     """After a change that may let a pending interrupt in, go back to the
     CPU loop's interrupt check at the end of this TB."""
     if env.mip & env.mie:
-        cpu.exit_request = EXIT_REQUEST_YIELD
+        cpu_request_exit(cpu, EXIT_REQUEST_YIELD)
 
 
 cdef void riscv_raise_illegal(CPUState *cpu, const Op *op) noexcept nogil:

@@ -189,6 +189,18 @@ ctypedef struct TBContext:
     uint64_t flush_count
 
 # ---------------------------------------------------------------------------
+# Floating point (fpu_ops.h)
+
+cdef extern from "fpu_ops.h":
+    ctypedef struct FpState:
+        uint32_t frm
+        uint32_t fflags
+        int host_rm
+    void fp_sync(FpState *s) nogil
+    void fp_enter(FpState *s) nogil
+    void fp_leave(FpState *s) nogil
+
+# ---------------------------------------------------------------------------
 # Target hooks
 
 ctypedef struct CPUState
@@ -233,10 +245,9 @@ ctypedef struct CPUState:
     # pending exception, set by ops, helpers and fill hooks
     int exception
     uint64_t exception_tval
-    # floating point: dynamic rounding mode and accrued flags (RISC-V order:
-    # NX=1, UF=2, OF=4, DZ=8, NV=16)
-    uint32_t frm
-    uint32_t fflags
+    # floating point: dynamic rounding mode, accrued flags (RISC-V order:
+    # NX=1, UF=2, OF=4, DZ=8, NV=16) and what the host FPU holds
+    FpState fp
     # load reservation
     uint64_t reserve_addr
     uint64_t reserve_value
@@ -253,3 +264,20 @@ ctypedef struct CPUState:
     # statistics
     uint64_t tb_lookups
     uint64_t tb_translations
+
+
+cdef extern from *:
+    """
+    #define ACCEL_CAS_INT(p, old, new) __sync_bool_compare_and_swap((p), (old), (new))
+    """
+    bint cas_int "ACCEL_CAS_INT"(volatile int *p, int old, int new) nogil
+
+
+cdef inline void cpu_request_exit(CPUState *cpu, int level) noexcept nogil:
+    """Ask the loop to return to cpu_run (EXIT_REQUEST_YIELD) or to stop
+    (EXIT_REQUEST_SHUTDOWN) at the next block boundary. Safe from any
+    thread: the budget check of every block notices it."""
+    if level > cpu.exit_request:
+        cpu.exit_request = level
+    cpu.instret_limit = 0
+

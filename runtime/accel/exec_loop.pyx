@@ -13,8 +13,8 @@ from runtime.accel.core cimport (
     ACCESS_LOAD, ACCESS_STORE, CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT,
     EXEC_JUMP, EXEC_NEXT, EXEC_STOP, EXIT_REQUEST_NONE, EXIT_REQUEST_SHUTDOWN,
     EXIT_REQUEST_YIELD, FAULT_MISALIGNED, MEM_EXIT, MEM_FAULT, MEM_OK,
-    Op, PAGE_MASK, STOP_BUDGET, STOP_HALT, STOP_REQUEST, TB, TB_MAX_INSNS, TBContext,
-    TlbEntry, likely, unlikely,
+    FpState, Op, PAGE_MASK, STOP_BUDGET, STOP_HALT, STOP_REQUEST, TB, TB_MAX_INSNS,
+    TBContext, TlbEntry, cas_int, fp_enter, fp_leave, likely, unlikely,
 )
 from runtime.accel.ops cimport *
 from runtime.accel.softmmu cimport (
@@ -34,9 +34,6 @@ cdef extern from *:
     const uint64_t MASK32 "EXEC_MASK32"
     const uint64_t BOX32 "EXEC_BOX32"
 
-cdef extern from "host_fp.h":
-    void host_fp_reset() nogil
-
 cdef extern from "host_ops.h":
     uint64_t op_mulh(uint64_t, uint64_t) nogil
     uint64_t op_mulhu(uint64_t, uint64_t) nogil
@@ -54,32 +51,32 @@ cdef extern from "host_ops.h":
     uint64_t op_clmulr(uint64_t, uint64_t) nogil
 
 cdef extern from "fpu_ops.h":
-    uint64_t fp_add_s(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_sub_s(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_mul_s(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_div_s(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_sqrt_s(uint64_t, int, uint32_t *) nogil
-    uint64_t fp_fma_s(uint64_t, uint64_t, uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_minmax_s(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_cmp_s(uint64_t, uint64_t, int, uint32_t *) nogil
+    uint64_t fp_add_s(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_sub_s(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_mul_s(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_div_s(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_sqrt_s(uint64_t, int, FpState *) nogil
+    uint64_t fp_fma_s(uint64_t, uint64_t, uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_minmax_s(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_cmp_s(uint64_t, uint64_t, int, FpState *) nogil
     uint64_t fp_class_s(uint64_t) nogil
     uint64_t fp_sgnj_s(uint64_t, uint64_t, int) nogil
-    uint64_t fp_cvt_int_s(uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_cvt_s_int(uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_add_d(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_sub_d(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_mul_d(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_div_d(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_sqrt_d(uint64_t, int, uint32_t *) nogil
-    uint64_t fp_fma_d(uint64_t, uint64_t, uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_minmax_d(uint64_t, uint64_t, int, uint32_t *) nogil
-    uint64_t fp_cmp_d(uint64_t, uint64_t, int, uint32_t *) nogil
+    uint64_t fp_cvt_int_s(uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_cvt_s_int(uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_add_d(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_sub_d(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_mul_d(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_div_d(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_sqrt_d(uint64_t, int, FpState *) nogil
+    uint64_t fp_fma_d(uint64_t, uint64_t, uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_minmax_d(uint64_t, uint64_t, int, FpState *) nogil
+    uint64_t fp_cmp_d(uint64_t, uint64_t, int, FpState *) nogil
     uint64_t fp_class_d(uint64_t) nogil
     uint64_t fp_sgnj_d(uint64_t, uint64_t, int) nogil
-    uint64_t fp_cvt_int_d(uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_cvt_d_int(uint64_t, int, int, int, uint32_t *) nogil
-    uint64_t fp_cvt_s_d(uint64_t, int, uint32_t *) nogil
-    uint64_t fp_cvt_d_s(uint64_t, uint32_t *) nogil
+    uint64_t fp_cvt_int_d(uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_cvt_d_int(uint64_t, int, int, int, FpState *) nogil
+    uint64_t fp_cvt_s_d(uint64_t, int, FpState *) nogil
+    uint64_t fp_cvt_d_s(uint64_t, FpState *) nogil
 
 # How the op loop left a TB.
 cdef enum:
@@ -355,13 +352,20 @@ cdef TB *tb_lookup(CPUState *cpu, uint64_t pc, uint32_t flags) noexcept nogil:
 cdef inline int resolve_rm(CPUState *cpu, const Op *op) noexcept nogil:
     cdef int rm = op.aux
     if rm == 7:
-        rm = <int>cpu.frm
+        rm = <int>cpu.fp.frm
     return rm if rm <= 4 else -1
 
 
 cdef int cpu_exec(CPUState *cpu) noexcept nogil:
     """Run translated code until the instruction budget is used, an exit is
     requested or the CPU halts. Returns STOP_*."""
+    fp_enter(&cpu.fp)
+    cdef int stop = run_blocks(cpu)
+    fp_leave(&cpu.fp)
+    return stop
+
+
+cdef int run_blocks(CPUState *cpu) noexcept nogil:
     cdef uint64_t *R = &cpu.regs[0]
     cdef TB *tb
     cdef TB *nxt
@@ -410,12 +414,11 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
                 elif opc == OP_ADD:
                     R[op.rd] = R[op.rs1] + R[op.rs2]
                 elif opc == OP_LD:
-                    st = load_u64(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u64(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = v
                 elif opc == OP_SD:
                     st = store_u64(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, R[op.rs2])
                     if unlikely(st != MEM_OK):
@@ -423,12 +426,12 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
                         leave = LEAVE_STATUS
                         break
                 elif opc == OP_LW:
-                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = sx32(v)
+                    R[op.rd] = sx32(R[op.rd])
                 elif opc == OP_SW:
                     st = store_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, R[op.rs2])
                     if unlikely(st != MEM_OK):
@@ -643,47 +646,44 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
                 elif opc == OP_BSETI:
                     R[op.rd] = R[op.rs1] | (<uint64_t>1 << op.imm)
                 elif opc == OP_LB:
-                    st = load_u8(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u8(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = <uint64_t><int64_t><signed char><uint8_t>v
+                    R[op.rd] = <uint64_t><int64_t><signed char><uint8_t>R[op.rd]
                 elif opc == OP_LBU:
-                    st = load_u8(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u8(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = v
                 elif opc == OP_LH:
-                    st = load_u16(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u16(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = <uint64_t><int64_t><short><unsigned short>v
+                    R[op.rd] = <uint64_t><int64_t><short><unsigned short>R[op.rd]
                 elif opc == OP_LHU:
-                    st = load_u16(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u16(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = v
                 elif opc == OP_LWU:
-                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = v
                 elif opc == OP_FLW:
-                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &v)
+                    st = load_u32(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, &R[op.rd])
                     if unlikely(st != MEM_OK):
                         status = st
                         leave = LEAVE_STATUS
                         break
-                    R[op.rd] = v | BOX32
+                    R[op.rd] = R[op.rd] | BOX32
                 elif opc == OP_SB:
                     st = store_u8(cpu, dtlb, R[op.rs1] + <uint64_t>op.imm, dmmu, R[op.rs2])
                     if unlikely(st != MEM_OK):
@@ -742,25 +742,25 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
                 elif opc == OP_FMV_W_X:
                     R[op.rd] = (R[op.rs1] & MASK32) | BOX32
                 elif opc == OP_FMIN_D:
-                    R[op.rd] = fp_minmax_d(R[op.rs1], R[op.rs2], 0, &cpu.fflags)
+                    R[op.rd] = fp_minmax_d(R[op.rs1], R[op.rs2], 0, &cpu.fp)
                 elif opc == OP_FMAX_D:
-                    R[op.rd] = fp_minmax_d(R[op.rs1], R[op.rs2], 1, &cpu.fflags)
+                    R[op.rd] = fp_minmax_d(R[op.rs1], R[op.rs2], 1, &cpu.fp)
                 elif opc == OP_FMIN_S:
-                    R[op.rd] = fp_minmax_s(R[op.rs1], R[op.rs2], 0, &cpu.fflags)
+                    R[op.rd] = fp_minmax_s(R[op.rs1], R[op.rs2], 0, &cpu.fp)
                 elif opc == OP_FMAX_S:
-                    R[op.rd] = fp_minmax_s(R[op.rs1], R[op.rs2], 1, &cpu.fflags)
+                    R[op.rd] = fp_minmax_s(R[op.rs1], R[op.rs2], 1, &cpu.fp)
                 elif opc == OP_FEQ_D:
-                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 0, &cpu.fflags)
+                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 0, &cpu.fp)
                 elif opc == OP_FLT_D:
-                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 1, &cpu.fflags)
+                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 1, &cpu.fp)
                 elif opc == OP_FLE_D:
-                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 2, &cpu.fflags)
+                    R[op.rd] = fp_cmp_d(R[op.rs1], R[op.rs2], 2, &cpu.fp)
                 elif opc == OP_FEQ_S:
-                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 0, &cpu.fflags)
+                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 0, &cpu.fp)
                 elif opc == OP_FLT_S:
-                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 1, &cpu.fflags)
+                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 1, &cpu.fp)
                 elif opc == OP_FLE_S:
-                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 2, &cpu.fflags)
+                    R[op.rd] = fp_cmp_s(R[op.rs1], R[op.rs2], 2, &cpu.fp)
                 elif opc == OP_FCLASS_D:
                     R[op.rd] = fp_class_d(R[op.rs1])
                 elif opc == OP_FCLASS_S:
@@ -774,95 +774,96 @@ cdef int cpu_exec(CPUState *cpu) noexcept nogil:
                         leave = LEAVE_STATUS
                         break
                     if opc == OP_FADD_D:
-                        R[op.rd] = fp_add_d(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_add_d(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FSUB_D:
-                        R[op.rd] = fp_sub_d(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_sub_d(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FMUL_D:
-                        R[op.rd] = fp_mul_d(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_mul_d(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FDIV_D:
-                        R[op.rd] = fp_div_d(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_div_d(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FSQRT_D:
-                        R[op.rd] = fp_sqrt_d(R[op.rs1], rm, &cpu.fflags)
+                        R[op.rd] = fp_sqrt_d(R[op.rs1], rm, &cpu.fp)
                     elif opc == OP_FMADD_D:
-                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 0, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 0, 0, rm, &cpu.fp)
                     elif opc == OP_FMSUB_D:
-                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 0, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 0, 1, rm, &cpu.fp)
                     elif opc == OP_FNMSUB_D:
-                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 1, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 1, 0, rm, &cpu.fp)
                     elif opc == OP_FNMADD_D:
-                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 1, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_d(R[op.rs1], R[op.rs2], R[op.rs3], 1, 1, rm, &cpu.fp)
                     elif opc == OP_FADD_S:
-                        R[op.rd] = fp_add_s(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_add_s(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FSUB_S:
-                        R[op.rd] = fp_sub_s(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_sub_s(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FMUL_S:
-                        R[op.rd] = fp_mul_s(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_mul_s(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FDIV_S:
-                        R[op.rd] = fp_div_s(R[op.rs1], R[op.rs2], rm, &cpu.fflags)
+                        R[op.rd] = fp_div_s(R[op.rs1], R[op.rs2], rm, &cpu.fp)
                     elif opc == OP_FSQRT_S:
-                        R[op.rd] = fp_sqrt_s(R[op.rs1], rm, &cpu.fflags)
+                        R[op.rd] = fp_sqrt_s(R[op.rs1], rm, &cpu.fp)
                     elif opc == OP_FMADD_S:
-                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 0, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 0, 0, rm, &cpu.fp)
                     elif opc == OP_FMSUB_S:
-                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 0, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 0, 1, rm, &cpu.fp)
                     elif opc == OP_FNMSUB_S:
-                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 1, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 1, 0, rm, &cpu.fp)
                     elif opc == OP_FNMADD_S:
-                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 1, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_fma_s(R[op.rs1], R[op.rs2], R[op.rs3], 1, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_W_D:
-                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 32, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 32, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_WU_D:
-                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 32, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 32, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_L_D:
-                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 64, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 64, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_LU_D:
-                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 64, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_d(R[op.rs1], 64, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_D_W:
-                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 32, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 32, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_D_WU:
-                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 32, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 32, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_D_L:
-                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 64, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 64, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_D_LU:
-                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 64, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_d_int(R[op.rs1], 64, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_W_S:
-                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 32, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 32, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_WU_S:
-                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 32, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 32, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_L_S:
-                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 64, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 64, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_LU_S:
-                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 64, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_int_s(R[op.rs1], 64, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_S_W:
-                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 32, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 32, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_S_WU:
-                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 32, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 32, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_S_L:
-                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 64, 1, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 64, 1, rm, &cpu.fp)
                     elif opc == OP_FCVT_S_LU:
-                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 64, 0, rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_s_int(R[op.rs1], 64, 0, rm, &cpu.fp)
                     elif opc == OP_FCVT_S_D:
-                        R[op.rd] = fp_cvt_s_d(R[op.rs1], rm, &cpu.fflags)
+                        R[op.rd] = fp_cvt_s_d(R[op.rs1], rm, &cpu.fp)
                     elif opc == OP_FCVT_D_S:
-                        R[op.rd] = fp_cvt_d_s(R[op.rs1], &cpu.fflags)
+                        R[op.rd] = fp_cvt_d_s(R[op.rs1], &cpu.fp)
                 op += 1
 
             # ---- leaving the block ----
             if leave <= LEAVE_EXIT1:
+                # cpu.pc is only needed once the chain is left (exceptions
+                # and jumps compute theirs from the block).
                 cpu.instret += tb.icount
-                cpu.pc = tb.exit_pc[leave]
                 nxt = tb.jmp_dest[leave]
-                if (nxt != NULL and not nxt.invalid and cpu.instret < cpu.instret_limit
-                        and cpu.exit_request == EXIT_REQUEST_NONE):
+                if nxt != NULL and not nxt.invalid and cpu.instret < cpu.instret_limit:
                     tb = nxt
                     continue
+                cpu.pc = tb.exit_pc[leave]
                 last_tb = tb
                 last_exit = leave
                 last_gen = cpu.tbs.generation
                 break
             if leave == LEAVE_INDIRECT:
                 cpu.instret += tb.icount
-                if cpu.instret >= cpu.instret_limit or cpu.exit_request != EXIT_REQUEST_NONE:
+                if cpu.instret >= cpu.instret_limit:
                     break
                 h = jmp_cache_index(cpu.pc)
                 nxt = cpu.jmp_cache[h]
@@ -896,9 +897,11 @@ cdef int cpu_run(CPUState *cpu) noexcept nogil:
     between which the machine polls its timers and the target takes pending
     interrupts."""
     while cpu.exit_request != EXIT_REQUEST_SHUTDOWN:
-        cpu.exit_request = EXIT_REQUEST_NONE
+        cas_int(&cpu.exit_request, EXIT_REQUEST_YIELD, EXIT_REQUEST_NONE)
         # The machine may lower the limit to its next timer deadline.
         cpu.instret_limit = cpu.instret + cpu.slice_insns
+        if cpu.exit_request != EXIT_REQUEST_NONE:
+            cpu.instret_limit = 0
         if cpu.hooks.poll != NULL:
             cpu.hooks.poll(cpu)
         if cpu.exit_request == EXIT_REQUEST_SHUTDOWN:
@@ -911,5 +914,4 @@ cdef int cpu_run(CPUState *cpu) noexcept nogil:
                 cpu.hooks.wait_event(cpu)
             continue
         cpu_exec(cpu)
-    host_fp_reset()
     return 0

@@ -109,6 +109,62 @@ static inline uint32_t fp_end(void)
 }
 #endif
 
+/*
+ * The guest's FP state as the execution loop keeps it. Host flags are not
+ * read after every op: they accumulate in the host FPU and are folded into
+ * `fflags` by fp_sync(), which must run before the guest reads its flags,
+ * before the host rounding mode changes and before control leaves the loop
+ * (or enters Python, which resets the host FPU).
+ */
+typedef struct FpState {
+    uint32_t frm;       /* the guest's dynamic rounding mode */
+    uint32_t fflags;    /* accrued flags, RISC-V bit order */
+    int32_t host_rm;    /* rounding mode loaded in the host FPU; -1: unknown */
+} FpState;
+
+static inline void fp_sync(FpState *s)
+{
+#ifdef HOST_FP_MXCSR
+    uint32_t c = host_fp_get_csr();
+    if (c & 0x3d) {
+        s->fflags |= fp_end();
+        host_fp_set_csr(c & ~0x3fu);
+    }
+#else
+    s->fflags |= fp_end();
+    feclearexcept(FE_ALL_EXCEPT);
+#endif
+}
+
+/* Load rounding mode `rm` (0..3) into the host FPU unless it is there. */
+static inline void fp_use_rm(FpState *s, int rm)
+{
+    if (rm != s->host_rm) {
+        if (s->host_rm >= 0) {
+            fp_sync(s);
+        }
+        fp_begin(rm);
+        s->host_rm = rm;
+    }
+}
+
+/* Start of a run of the loop: default host state, nothing accrued there. */
+static inline void fp_enter(FpState *s)
+{
+    host_fp_reset();
+    s->host_rm = RM_RNE;
+}
+
+/* Leaving the loop (or calling out to Python): fold and reset the host. */
+static inline void fp_leave(FpState *s)
+{
+    if (s->host_rm >= 0) {
+        fp_sync(s);
+    }
+    host_fp_reset();
+    s->host_rm = -1;
+}
+
 /* ---- software rounding ------------------------------------------------ */
 
 /*
@@ -396,11 +452,13 @@ static uint64_t fp_rmm_finish_d(long double x, int inexact, uint32_t *ff)
     do {                                                                 \
         uint32_t f_;                                                     \
         if (snan) *ff |= FF_NV;                                          \
+        fp_leave(s);                                                     \
         fp_begin(RM_RTZ);                                                \
         FP_PIN(x); FP_PIN(y); FP_PIN(z);                                 \
         double r_ = (expr);                                              \
         FP_PIN(r_);                                                      \
         f_ = fp_end();                                                   \
+        fp_leave(s);                                                     \
         *ff |= f_ & (FF_NV | FF_DZ);                                     \
         return fp_box_s(fp_rmm_finish_s(r_, (f_ & FF_NX) != 0, ff));     \
     } while (0)
@@ -427,31 +485,34 @@ static inline long double fp_x87_run(int op, double a, double b, double c, int *
     return r;
 }
 
-static uint64_t fp_rmm_d(int op, uint64_t a, uint64_t b, uint64_t c, uint32_t *ff)
+static uint64_t fp_rmm_d(int op, uint64_t a, uint64_t b, uint64_t c, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     int inexact;
+    fp_leave(s);
     if (f64_is_snan(a) || (op != 4 && f64_is_snan(b)) || (op == 5 && f64_is_snan(c))) {
         *ff |= FF_NV;
     }
     long double r = fp_x87_run(op, f64_of(a), f64_of(b), f64_of(c), &inexact, ff);
+    fp_leave(s);
     return fp_rmm_finish_d(r, inexact, ff);
 }
 
 /* ---- binary32 ------------------------------------------------------------ */
 
 #define FP_S_BINOP(name, OP)                                                   \
-static inline uint64_t name(uint64_t ra, uint64_t rb, int rm, uint32_t *ff)   \
+static inline uint64_t name(uint64_t ra, uint64_t rb, int rm, FpState *s)   \
 {                                                                              \
+    uint32_t *ff = &s->fflags;                                                 \
     float a = f32_of(fp_unbox_s(ra)), b = f32_of(fp_unbox_s(rb)), r;           \
     if (rm == RM_RMM) {                                                        \
         double x = a, y = b, z = 0;                                            \
         FP_RMM_S(x OP y, f32_is_snan(bits_f32(a)) || f32_is_snan(bits_f32(b))); \
     }                                                                          \
-    fp_begin(rm);                                                              \
+    fp_use_rm(s, rm);                                                          \
     FP_PIN(a); FP_PIN(b);                                                      \
     r = a OP b;                                                                \
     FP_PIN(r);                                                                 \
-    *ff |= fp_end();                                                           \
     return fp_box_s(f32_canon(bits_f32(r)));                                   \
 }
 
@@ -460,25 +521,26 @@ FP_S_BINOP(fp_sub_s, -)
 FP_S_BINOP(fp_mul_s, *)
 FP_S_BINOP(fp_div_s, /)
 
-static inline uint64_t fp_sqrt_s(uint64_t ra, int rm, uint32_t *ff)
+static inline uint64_t fp_sqrt_s(uint64_t ra, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     float a = f32_of(fp_unbox_s(ra)), r;
     if (rm == RM_RMM) {
         double x = a, y = 0, z = 0;
         FP_RMM_S(sqrt(x), f32_is_snan(bits_f32(a)));
     }
-    fp_begin(rm);
+    fp_use_rm(s, rm);
     FP_PIN(a);
     r = sqrtf(a);
     FP_PIN(r);
-    *ff |= fp_end();
     return fp_box_s(f32_canon(bits_f32(r)));
 }
 
 /* neg_prod negates a*b, neg_add negates c: fmadd, fmsub, fnmsub, fnmadd. */
 static inline uint64_t fp_fma_s(uint64_t ra, uint64_t rb, uint64_t rc, int neg_prod,
-                                int neg_add, int rm, uint32_t *ff)
+                                int neg_add, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint32_t ua = fp_unbox_s(ra), ub = fp_unbox_s(rb), uc = fp_unbox_s(rc);
     if (((ua & 0x7fffffffu) == 0x7f800000u && (ub & 0x7fffffffu) == 0) ||
         ((ub & 0x7fffffffu) == 0x7f800000u && (ua & 0x7fffffffu) == 0)) {
@@ -492,17 +554,17 @@ static inline uint64_t fp_fma_s(uint64_t ra, uint64_t rb, uint64_t rc, int neg_p
         double x = a, y = b, z = c;
         FP_RMM_S(fma(x, y, z), f32_is_snan(ua) || f32_is_snan(ub) || f32_is_snan(uc));
     }
-    fp_begin(rm);
+    fp_use_rm(s, rm);
     FP_PIN(a); FP_PIN(b); FP_PIN(c);
     r = fmaf(a, b, c);
     FP_PIN(r);
-    *ff |= fp_end();
     return fp_box_s(f32_canon(bits_f32(r)));
 }
 
 /* minimumNumber / maximumNumber (the F extension since version 2.2). */
-static inline uint64_t fp_minmax_s(uint64_t ra, uint64_t rb, int is_max, uint32_t *ff)
+static inline uint64_t fp_minmax_s(uint64_t ra, uint64_t rb, int is_max, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint32_t a = fp_unbox_s(ra), b = fp_unbox_s(rb);
     int an = f32_is_nan(a), bn = f32_is_nan(b);
     if (f32_is_snan(a) || f32_is_snan(b)) *ff |= FF_NV;
@@ -525,8 +587,9 @@ static inline int32_t f32_order_key(uint32_t b)
 }
 
 /* kind: 0 feq (quiet), 1 flt, 2 fle (signalling) */
-static inline uint64_t fp_cmp_s(uint64_t ra, uint64_t rb, int kind, uint32_t *ff)
+static inline uint64_t fp_cmp_s(uint64_t ra, uint64_t rb, int kind, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint32_t a = fp_unbox_s(ra), b = fp_unbox_s(rb);
     if (f32_is_nan(a) || f32_is_nan(b)) {
         if (kind != 0 || f32_is_snan(a) || f32_is_snan(b)) *ff |= FF_NV;
@@ -566,15 +629,17 @@ static inline uint64_t fp_sgnj_s(uint64_t ra, uint64_t rb, int kind)
     return fp_box_s((a & 0x7fffffffu) | s);
 }
 
-static inline uint64_t fp_cvt_int_s(uint64_t ra, int bits, int is_signed, int rm, uint32_t *ff)
+static inline uint64_t fp_cvt_int_s(uint64_t ra, int bits, int is_signed, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint32_t a = fp_unbox_s(ra);
     uint64_t r = fp_to_int(bits_f64((double)f32_of(a)), f32_is_nan(a), bits, is_signed, rm, ff);
     return bits == 32 ? sext32(r) : r;
 }
 
-static inline uint64_t fp_cvt_s_int(uint64_t x, int bits, int is_signed, int rm, uint32_t *ff)
+static inline uint64_t fp_cvt_s_int(uint64_t x, int bits, int is_signed, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     int sign = 0;
     uint64_t mag;
     if (bits == 32) {
@@ -592,15 +657,14 @@ static inline uint64_t fp_cvt_s_int(uint64_t x, int bits, int is_signed, int rm,
 /* ---- binary64 ------------------------------------------------------------ */
 
 #define FP_D_BINOP(name, OP, RMMOP)                                            \
-static inline uint64_t name(uint64_t ra, uint64_t rb, int rm, uint32_t *ff)   \
+static inline uint64_t name(uint64_t ra, uint64_t rb, int rm, FpState *s)   \
 {                                                                              \
-    if (rm == RM_RMM) return f64_canon(fp_rmm_d(RMMOP, ra, rb, 0, ff));        \
+    if (rm == RM_RMM) return f64_canon(fp_rmm_d(RMMOP, ra, rb, 0, s));        \
     double a = f64_of(ra), b = f64_of(rb), r;                                  \
-    fp_begin(rm);                                                              \
+    fp_use_rm(s, rm);                                                          \
     FP_PIN(a); FP_PIN(b);                                                      \
     r = a OP b;                                                                \
     FP_PIN(r);                                                                 \
-    *ff |= fp_end();                                                           \
     return f64_canon(bits_f64(r));                                             \
 }
 
@@ -609,21 +673,21 @@ FP_D_BINOP(fp_sub_d, -, 1)
 FP_D_BINOP(fp_mul_d, *, 2)
 FP_D_BINOP(fp_div_d, /, 3)
 
-static inline uint64_t fp_sqrt_d(uint64_t ra, int rm, uint32_t *ff)
+static inline uint64_t fp_sqrt_d(uint64_t ra, int rm, FpState *s)
 {
-    if (rm == RM_RMM) return f64_canon(fp_rmm_d(4, ra, 0, 0, ff));
+    if (rm == RM_RMM) return f64_canon(fp_rmm_d(4, ra, 0, 0, s));
     double a = f64_of(ra), r;
-    fp_begin(rm);
+    fp_use_rm(s, rm);
     FP_PIN(a);
     r = sqrt(a);
     FP_PIN(r);
-    *ff |= fp_end();
     return f64_canon(bits_f64(r));
 }
 
 static inline uint64_t fp_fma_d(uint64_t ua, uint64_t ub, uint64_t uc, int neg_prod,
-                                int neg_add, int rm, uint32_t *ff)
+                                int neg_add, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     const uint64_t absmask = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull;
     if (((ua & absmask) == inf && (ub & absmask) == 0) ||
         ((ub & absmask) == inf && (ua & absmask) == 0)) {
@@ -632,18 +696,18 @@ static inline uint64_t fp_fma_d(uint64_t ua, uint64_t ub, uint64_t uc, int neg_p
     }
     if (neg_prod) ua ^= 1ull << 63;
     if (neg_add) uc ^= 1ull << 63;
-    if (rm == RM_RMM) return f64_canon(fp_rmm_d(5, ua, ub, uc, ff));
+    if (rm == RM_RMM) return f64_canon(fp_rmm_d(5, ua, ub, uc, s));
     double a = f64_of(ua), b = f64_of(ub), c = f64_of(uc), r;
-    fp_begin(rm);
+    fp_use_rm(s, rm);
     FP_PIN(a); FP_PIN(b); FP_PIN(c);
     r = fma(a, b, c);
     FP_PIN(r);
-    *ff |= fp_end();
     return f64_canon(bits_f64(r));
 }
 
-static inline uint64_t fp_minmax_d(uint64_t a, uint64_t b, int is_max, uint32_t *ff)
+static inline uint64_t fp_minmax_d(uint64_t a, uint64_t b, int is_max, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     int an = f64_is_nan(a), bn = f64_is_nan(b);
     if (f64_is_snan(a) || f64_is_snan(b)) *ff |= FF_NV;
     if (an && bn) return F64_CANON;
@@ -664,8 +728,9 @@ static inline int64_t f64_order_key(uint64_t b)
     return (b >> 63) ? -(int64_t)(b & 0x7fffffffffffffffull) : (int64_t)b;
 }
 
-static inline uint64_t fp_cmp_d(uint64_t a, uint64_t b, int kind, uint32_t *ff)
+static inline uint64_t fp_cmp_d(uint64_t a, uint64_t b, int kind, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     if (f64_is_nan(a) || f64_is_nan(b)) {
         if (kind != 0 || f64_is_snan(a) || f64_is_snan(b)) *ff |= FF_NV;
         return 0;
@@ -693,14 +758,16 @@ static inline uint64_t fp_sgnj_d(uint64_t a, uint64_t b, int kind)
     return (a & ~sb) | s;
 }
 
-static inline uint64_t fp_cvt_int_d(uint64_t a, int bits, int is_signed, int rm, uint32_t *ff)
+static inline uint64_t fp_cvt_int_d(uint64_t a, int bits, int is_signed, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint64_t r = fp_to_int(a, f64_is_nan(a), bits, is_signed, rm, ff);
     return bits == 32 ? sext32(r) : r;
 }
 
-static inline uint64_t fp_cvt_d_int(uint64_t x, int bits, int is_signed, int rm, uint32_t *ff)
+static inline uint64_t fp_cvt_d_int(uint64_t x, int bits, int is_signed, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     int sign = 0;
     uint64_t mag;
     if (bits == 32) {
@@ -717,8 +784,9 @@ static inline uint64_t fp_cvt_d_int(uint64_t x, int bits, int is_signed, int rm,
 
 /* ---- conversions between the formats ------------------------------------- */
 
-static inline uint64_t fp_cvt_s_d(uint64_t a, int rm, uint32_t *ff)
+static inline uint64_t fp_cvt_s_d(uint64_t a, int rm, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     if (f64_is_nan(a)) {
         if (f64_is_snan(a)) *ff |= FF_NV;
         return fp_box_s(F32_CANON);
@@ -735,8 +803,9 @@ static inline uint64_t fp_cvt_s_d(uint64_t a, int rm, uint32_t *ff)
     return fp_box_s((uint32_t)fp_round_pack(sign, exp, sig, 0, 23, 8, rm, ff));
 }
 
-static inline uint64_t fp_cvt_d_s(uint64_t ra, uint32_t *ff)
+static inline uint64_t fp_cvt_d_s(uint64_t ra, FpState *s)
 {
+    uint32_t *ff = &s->fflags;
     uint32_t a = fp_unbox_s(ra);
     if (f32_is_nan(a)) {
         if (f32_is_snan(a)) *ff |= FF_NV;

@@ -19,16 +19,13 @@ from runtime.accel.core cimport (
     JMP_CACHE_SIZE, MAX_REGIONS, MEM_EXIT, MEM_FAULT, MEM_OK,
     MemRegion, NB_MMU_MODES, PAGE_BITS, PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ,
     PROT_WRITE, REGION_MMIO, REGION_RAM, REGION_ROM, TB, TLB_CODE, TLB_MMIO,
-    TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, likely, mmio_read_fn,
+    TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, fp_leave, likely, mmio_read_fn,
     mmio_write_fn, unlikely,
 )
 from runtime.accel.tb_cache cimport tb_invalidate_phys_range, tb_page_has_code
 
 cdef extern from "sys/mman.h":
     int MAP_NORESERVE
-
-cdef extern from "host_fp.h":
-    void host_fp_reset() nogil
 
 cdef extern from *:
     """
@@ -213,12 +210,15 @@ cdef int io_read(CPUState *cpu, uint64_t paddr, uint64_t va, int size,
     if size < r.min_access or size > r.max_access:
         cpu.hooks.mem_fault(cpu, FAULT_ACCESS, ACCESS_LOAD, va)
         return MEM_FAULT
-    value[0] = 0
-    cdef int status = r.read(r.opaque, paddr - r.base, size, value)
+    cdef uint64_t got = 0
+    fp_leave(&cpu.fp)           # devices may run Python
+    cdef int status = r.read(r.opaque, paddr - r.base, size, &got)
     if status == MEM_FAULT:
         cpu.hooks.mem_fault(cpu, FAULT_ACCESS, ACCESS_LOAD, va)
+        return status
     if size < 8:
-        value[0] &= (<uint64_t>1 << (size * 8)) - 1
+        got &= (<uint64_t>1 << (size * 8)) - 1
+    value[0] = got
     return status
 
 
@@ -250,6 +250,7 @@ cdef int io_write(CPUState *cpu, uint64_t paddr, uint64_t va, int size,
         return MEM_FAULT
     if size < 8:
         value &= (<uint64_t>1 << (size * 8)) - 1
+    fp_leave(&cpu.fp)           # devices may run Python
     cdef int status = r.write(r.opaque, paddr - r.base, size, value)
     if status == MEM_FAULT:
         cpu.hooks.mem_fault(cpu, FAULT_ACCESS, ACCESS_STORE, va)
@@ -423,7 +424,6 @@ cdef int phys_cmpxchg64(AddressSpace *aspace, uint64_t paddr, uint64_t expected,
 
 cdef int py_mmio_read(void *opaque, uint64_t offset, int size,
                       uint64_t *value) noexcept nogil:
-    host_fp_reset()
     with gil:
         try:
             value[0] = <uint64_t>((<object>opaque).mmio_read(offset, size)
@@ -437,7 +437,6 @@ cdef int py_mmio_read(void *opaque, uint64_t offset, int size,
 cdef int py_mmio_write(void *opaque, uint64_t offset, int size,
                        uint64_t value) noexcept nogil:
     cdef int status = MEM_OK
-    host_fp_reset()
     with gil:
         try:
             if (<object>opaque).mmio_write(offset, size, value):

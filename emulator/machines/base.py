@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from runtime.accel.softmmu import PhysicalMemory
-
 from emulator.devices.clint import Clint
 from emulator.machines import boot
 from emulator.machines.elf_loader import ElfImage, load_elf
 from emulator.riscv.cpu import RiscvCpu
+from runtime.accel.softmmu import PhysicalMemory
 
 DRAM_BASE = 0x80000000
 CLINT_BASE = 0x2000000
@@ -49,12 +48,14 @@ class BareMetalMachine:
         self.ram_size = ram_size
         self.stdout = stdout if stdout is not None else sys.stdout.buffer
         self.exit_code: int | None = None
+        self._reset_requested = False
         self.memory = PhysicalMemory()
         self.memory.add_ram(DRAM_BASE, ram_size)
         self.memory.add_rom(boot.MROM_BASE, boot.MROM_SIZE)
         self.cpu = RiscvCpu(self.memory)
         self.clint = Clint(self.memory, self.cpu, CLINT_BASE, icount_shift=icount_shift,
                            provide_rdtime=self.provides_rdtime)
+        self.kernel_path = kernel_path
         self.kernel: ElfImage = load_elf(kernel_path, self.memory)
         self._add_devices()
         fdt = boot.fdt_address(DRAM_BASE, ram_size, FDT_RESERVE)
@@ -76,13 +77,23 @@ class BareMetalMachine:
         self.cpu.request_exit(True)
 
     def request_reset(self) -> None:
-        self.cpu.reset(boot.MROM_BASE)
-        self.clint.reset()
+        """Reset the machine (called by devices): done by run() once the
+        CPU loop has stopped, never under the running code."""
+        self._reset_requested = True
+        self.cpu.request_exit(True)
 
     def run(self) -> int:
         """Run the guest until it powers off; returns its exit status."""
         try:
-            self.cpu.run()
+            while True:
+                self.cpu.run()
+                if not self._reset_requested:
+                    break
+                self._reset_requested = False
+                # Like QEMU, a reset puts the loaded images back.
+                load_elf(self.kernel_path, self.memory)
+                self.cpu.reset(boot.MROM_BASE)
+                self.clint.reset()
         finally:
             self.stdout.flush()
         if self.exit_code is None:

@@ -529,10 +529,17 @@ cdef class PhysicalMemory:
         return r
 
     cdef uint8_t *host_range(self, uint64_t paddr, uint64_t length) except? NULL:
-        cdef MemRegion *r = as_find(self.aspace, paddr)
-        if r == NULL or r.kind == REGION_MMIO or paddr + length - r.base > r.size:
-            raise ValueError(f"0x{paddr:x}+0x{length:x} is not guest RAM or ROM")
-        return r.host + (paddr - r.base)
+        """Host memory behind guest RAM or ROM, under any device laid over
+        it (images are loaded into the memory, as QEMU's loader does)."""
+        cdef int i
+        cdef MemRegion *r
+        for i in range(self.aspace.n_regions):
+            r = self.aspace.regions[i]
+            if r.kind != REGION_MMIO and paddr - r.base < r.size:
+                if paddr + length - r.base > r.size:
+                    break
+                return r.host + (paddr - r.base)
+        raise ValueError(f"0x{paddr:x}+0x{length:x} is not guest RAM or ROM")
 
     def write(self, uint64_t paddr, const uint8_t[::1] data not None):
         """Copy bytes into RAM or ROM (loaders; not visible to cached code)."""

@@ -23,6 +23,7 @@ GUESTS = {
     "pmp": ("virt",),
     "interrupts": ("virt",),
     "smc": ("virt",),
+    "reset": ("virt",),
 }
 
 

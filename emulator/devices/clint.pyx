@@ -7,7 +7,7 @@
 # waits in wfi. Time is the host's monotonic clock at 10 MHz, or, with an
 # icount shift, derived from the retired-instruction count (deterministic).
 
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport calloc, free
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, nanosleep, timespec
 
@@ -17,7 +17,7 @@ from emulator.riscv.cpu cimport RiscvCpu
 from emulator.riscv.cpu_env cimport MIP_MSIP, MIP_MTIP, RISCVEnv
 from emulator.riscv.csr cimport sstc_poll, update_mip
 from runtime.accel.core cimport (
-    CPUState, EXIT_REQUEST_SHUTDOWN, MEM_EXIT, MEM_FAULT, MEM_OK, cpu_request_exit,
+    CPUState, EXIT_REQUEST_SHUTDOWN, MEM_EXIT, MEM_OK, cpu_request_exit,
 )
 from runtime.accel.softmmu cimport PhysicalMemory
 

@@ -11,4 +11,3 @@ cdef class RiscvCpu:
     cdef readonly PhysicalMemory memory
     cdef bint owns_log
     cdef public object symbolizer   # pc -> function name, for logs
-    cdef void poll_timers(self) noexcept nogil

@@ -2,22 +2,22 @@
 # target hooks plugged into the accel layer, register access, logging, and
 # the call into the CPU loop (which runs without the GIL).
 
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.stdio cimport FILE, fclose, fflush, fopen, fprintf, fputs, stderr
+from libc.stdint cimport uint64_t
+from libc.stdio cimport fclose, fflush, fopen, fputs, stderr
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from emulator.riscv.cpu_env cimport (
     LOG_CPU, LOG_EXEC, LOG_IN_ASM, LOG_INT, PRV_M, RISCVEnv, TBF_PRIV_MASK,
 )
-from emulator.riscv.csr cimport csr_reset, csr_rw, sstc_poll
+from emulator.riscv.csr cimport csr_reset, csr_rw
 from emulator.riscv.helpers cimport riscv_helper, riscv_raise_illegal
 from emulator.riscv.mmu cimport riscv_mem_fault, riscv_tlb_fill
-from emulator.riscv.state cimport env_set_priv, env_update_flags
+from emulator.riscv.state cimport env_set_priv
 from emulator.riscv.translate cimport riscv_translate
 from emulator.riscv.trap cimport riscv_check_interrupt, riscv_do_exception
 from runtime.accel.core cimport (
-    CPUState, EXIT_REQUEST_SHUTDOWN, EXIT_REQUEST_YIELD, NB_REGS, REG_F0, TB, TBContext,
+    CPUState, EXIT_REQUEST_SHUTDOWN, EXIT_REQUEST_YIELD, REG_F0, TB,
     cpu_request_exit, fp_leave,
 )
 from runtime.accel.exec_loop cimport cpu_run, tb_flush_everything
@@ -150,9 +150,6 @@ cdef class RiscvCpu:
     def request_exit(self, bint shutdown=True):
         """Make run() return (shutdown) or just re-poll devices (yield)."""
         cpu_request_exit(self.cpu, EXIT_REQUEST_SHUTDOWN if shutdown else EXIT_REQUEST_YIELD)
-
-    cdef void poll_timers(self) noexcept nogil:
-        sstc_poll(self.env)
 
     # ---- state access --------------------------------------------------------
 

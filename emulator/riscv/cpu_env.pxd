@@ -2,7 +2,7 @@
 # live in CPUState.regs), and the architectural constants the target's
 # modules share.
 
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint64_t
 from libc.stdio cimport FILE
 from runtime.accel.core cimport CPUState
 

@@ -12,7 +12,7 @@ from emulator.riscv.cpu_env cimport (
     RISCVEnv,
 )
 from emulator.riscv.state cimport env_update_flags
-from runtime.accel.core cimport CPUState, fp_sync
+from runtime.accel.core cimport fp_sync
 from runtime.accel.softmmu cimport tlb_flush
 
 cdef extern from *:

@@ -3,7 +3,7 @@
 # Faults become page-fault or access-fault exceptions as QEMU 7.2 raises
 # them.
 
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport uint64_t
 
 from emulator.riscv.cpu_env cimport (
     EXCP_INST_ACCESS_FAULT, EXCP_INST_ADDR_MIS, EXCP_INST_PAGE_FAULT, EXCP_LOAD_ACCESS_FAULT,

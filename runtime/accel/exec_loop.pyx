@@ -7,14 +7,14 @@
 # Instruction counting is exact: a TB adds its instruction count when it
 # finishes; an exit in the middle adds the index of the exiting op.
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 from runtime.accel.core cimport (
     ACCESS_LOAD, ACCESS_STORE, CPUState, EXEC_END_TB, EXEC_EXCEPTION, EXEC_HALT,
     EXEC_JUMP, EXEC_NEXT, EXEC_STOP, EXIT_REQUEST_NONE, EXIT_REQUEST_SHUTDOWN,
     EXIT_REQUEST_YIELD, FAULT_MISALIGNED, MEM_EXIT, MEM_FAULT, MEM_OK,
     FpState, Op, PAGE_MASK, STOP_BUDGET, STOP_HALT, STOP_REQUEST, TB, TB_MAX_INSNS,
-    TBContext, TlbEntry, cas_int, fp_enter, fp_leave, likely, unlikely,
+    TlbEntry, cas_int, fp_enter, fp_leave, unlikely,
 )
 from runtime.accel.ops cimport *
 from runtime.accel.softmmu cimport (

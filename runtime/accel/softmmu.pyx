@@ -5,8 +5,7 @@
 import sys
 import traceback
 
-from cpython.ref cimport PyObject
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
+from libc.stdint cimport uint8_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
 from posix.mman cimport (
@@ -19,8 +18,8 @@ from runtime.accel.core cimport (
     JMP_CACHE_SIZE, MAX_REGIONS, MEM_EXIT, MEM_FAULT, MEM_OK,
     MemRegion, NB_MMU_MODES, PAGE_BITS, PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ,
     PROT_WRITE, REGION_MMIO, REGION_RAM, REGION_ROM, TB, TLB_CODE, TLB_MMIO,
-    TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, fp_leave, likely, mmio_read_fn,
-    mmio_write_fn, unlikely,
+    TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, fp_leave, mmio_read_fn,
+    mmio_write_fn,
 )
 from runtime.accel.tb_cache cimport tb_invalidate_phys_range, tb_page_has_code
 

@@ -4,7 +4,7 @@
 # flush: chained jumps and jump-cache hits check the mark, so a stale pointer
 # is never followed into freed memory.
 
-from libc.stdint cimport uint32_t, uint64_t, uintptr_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 from posix.mman cimport (

@@ -21,6 +21,7 @@ static uint64_t mid[512] __attribute__((aligned(4096)));
 static uint64_t leaf[512] __attribute__((aligned(4096)));
 static uint64_t top[512] __attribute__((aligned(4096)));
 static uint64_t low[512] __attribute__((aligned(4096)));
+static uint64_t top5[512] __attribute__((aligned(4096)));
 static uint8_t frames[16][4096] __attribute__((aligned(4096)));
 
 static uint64_t pte(void *pa, uint64_t flags) { return ((uint64_t)pa >> 12 << 10) | flags; }
@@ -179,10 +180,30 @@ static void sv48(void)
     csr_write(satp, 0);
 }
 
+/* Sv57: the Sv48 tables one level down, and a 256 TiB page */
+static void sv57(void)
+{
+    for (int i = 0; i < 512; i++) {
+        top5[i] = 0;
+    }
+    top5[0] = pte(top, PTE_V);
+    top5[1] = pte((void *)0, RWX | PTE_V | PTE_A | PTE_D);
+    top5[2] = pte((void *)0x1000, RWX | PTE_V | PTE_A | PTE_D);
+    csr_write(satp, (10ull << 60) | ((uint64_t)top5 >> 12));
+    flush();
+    printf("== sv57\n");
+    run("through the sv48 tables", PRV_S, probe_load, 0x100c0000000ull);
+    run("256T page load", PRV_S, probe_load, 0x1000000000000ull + (uint64_t)&frames[5][24]);
+    run("misaligned 256T page", PRV_S, probe_load, 0x2000000000000ull);
+    run("non-canonical", PRV_S, probe_load, 0x0100000000000000ull);
+    csr_write(satp, 0);
+}
+
 int main(void)
 {
     pmp_allow_all();
     sv39();
     sv48();
+    sv57();
     return 0;
 }

@@ -41,7 +41,7 @@ CYTHON_DIRECTIVES = ("# cython: language_level=3, binding=False, always_allow_ke
 # the same name gets a prefix instead of hiding them.
 _RESERVED = frozenset("""
     Any Callable StrEnum ABSENT Absent QAPIStruct QAPIAlternate optional_member
-    CONDITIONS Key Branch Command CommandRegistry QAPIEvent annotations
+    CONDITIONS Key Path Command CommandRegistry QAPIEvent annotations cython
 """.split())
 
 # Builtin types whose JSON form needs no conversion on output.
@@ -58,11 +58,14 @@ def module_prefix(prefix: str) -> str:
 def py_name(name: str) -> str:
     """A schema name as a Python identifier (attribute, parameter, class).
 
-    Downstream names ``__com.example_foo`` would start with two
-    underscores, which Python mangles inside classes; they get ``q_``.
+    It is QEMU's C name: keywords of C and Python get ``q_``
+    (``default`` is ``q_default``).  Downstream names ``__com.example_foo``
+    would start with two underscores, which Python mangles inside
+    classes; they get ``q_`` too, as does ``self``.
     """
     ident = c_name(name)
-    return "q_" + ident if ident.startswith("__") else ident
+    # 'self' would clash with the first parameter of __init__.
+    return "q_" + ident if ident.startswith("__") or ident == "self" else ident
 
 
 def class_name(typ: QAPISchemaType | str) -> str:

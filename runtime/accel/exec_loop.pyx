@@ -23,7 +23,8 @@ from runtime.accel.softmmu cimport (
     tlb_flush,
 )
 from runtime.accel.tb_cache cimport (
-    jmp_cache_index, tb_alloc, tb_commit, tb_flush_all, tb_hash_lookup, tb_link,
+    jmp_cache_index, tb_alloc, tb_commit, tb_flush_all, tb_hash_lookup, tb_invalidate,
+    tb_link,
 )
 
 cdef extern from *:
@@ -330,7 +331,7 @@ cdef TB *tb_lookup(CPUState *cpu, uint64_t pc, uint32_t flags) noexcept nogil:
     translation. NULL when fetching the first instruction faulted."""
     cdef unsigned int h = jmp_cache_index(pc)
     cdef TB *tb = cpu.jmp_cache[h]
-    cdef uint64_t phys
+    cdef uint64_t phys, phys2
     cdef uint8_t *host
     if tb != NULL and tb.pc == pc and tb.flags == flags and not tb.invalid:
         return tb
@@ -338,6 +339,14 @@ cdef TB *tb_lookup(CPUState *cpu, uint64_t pc, uint32_t flags) noexcept nogil:
     if probe_fetch(cpu, pc, cpu.fetch_mmu_idx, &phys, &host) != MEM_OK:
         return NULL
     tb = tb_hash_lookup(cpu.tbs, pc, phys, flags)
+    if tb != NULL and tb.page_addr[1] != <uint64_t>-1:
+        # A block ending in an instruction that straddles two pages is only
+        # good while the second page maps where it did at translation.
+        if probe_fetch(cpu, (pc | ~PAGE_MASK) + 1, cpu.fetch_mmu_idx, &phys2, &host) != MEM_OK:
+            return NULL
+        if (phys2 & PAGE_MASK) != tb.page_addr[1]:
+            tb_invalidate(cpu.tbs, tb)
+            tb = NULL
     if tb == NULL:
         tb = tb_gen_code(cpu, pc, phys, flags)
         if tb == NULL:

@@ -14,6 +14,7 @@ cdef void tb_commit(TBContext *ctx, TB *tb) noexcept nogil
 cdef TB *tb_hash_lookup(TBContext *ctx, uint64_t pc, uint64_t phys_pc,
                         uint32_t flags) noexcept nogil
 cdef void tb_link(TBContext *ctx, TB *tb) noexcept nogil
+cdef void tb_invalidate(TBContext *ctx, TB *tb) noexcept nogil
 cdef bint tb_invalidate_phys_range(TBContext *ctx, uint64_t start, uint64_t end) noexcept nogil
 cdef bint tb_page_has_code(TBContext *ctx, uint64_t page) noexcept nogil
 cdef void tb_flush_all(TBContext *ctx) noexcept nogil

@@ -136,6 +136,24 @@ static void sv39(void)
     run("misaligned across, second faults", PRV_S, probe_load_misaligned, 0x40001ffdull);
     run("misaligned store, second faults", PRV_S, probe_store, 0x40000ffbull);
     run("misaligned store, first faults", PRV_S, probe_store, 0x40001ffbull);
+    /* an instruction straddling two pages, the second page remapped */
+    uint16_t *pa = (uint16_t *)frames[11];
+    pa[2047] = 0x0513;                          /* low half of addi a0, zero, N */
+    ((uint16_t *)frames[13])[0] = 1 << 4;       /* N = 1 */
+    ((uint16_t *)frames[13])[1] = 0x8082;       /* ret */
+    ((uint16_t *)frames[14])[0] = 2 << 4;       /* N = 2 */
+    ((uint16_t *)frames[14])[1] = 0x8082;
+    __asm__ volatile("fence.i");
+    leaf[11] = pte(frames[11], PTE_R | PTE_X | PTE_V | PTE_A);
+    leaf[12] = pte(frames[13], PTE_R | PTE_X | PTE_V | PTE_A);
+    flush();
+    run("straddling instruction", PRV_S, probe_fetch, 0x4000bffe);
+    leaf[12] = pte(frames[14], PTE_R | PTE_X | PTE_V | PTE_A);
+    flush();
+    run("straddling, second page remapped", PRV_S, probe_fetch, 0x4000bffe);
+    leaf[12] = 0;
+    flush();
+    run("straddling, second page unmapped", PRV_S, probe_fetch, 0x4000bffe);
     /* remap a page, flush, read through the new mapping */
     leaf[0] = pte(frames[12], PTE_R | PTE_W | PTE_V | PTE_A | PTE_D);
     flush();

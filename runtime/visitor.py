@@ -272,7 +272,7 @@ def visit_enum_from_json(value: Any, path: Path, key: Key, enum_type: type[EnumT
         raise invalid_type(value, path, key, "string")
     try:
         member = enum_type(value)
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: an enumeration without values
         member = None
     if member is None or (value in conditional and not evaluate(conditional[value])):
         raise QAPIVisitError(

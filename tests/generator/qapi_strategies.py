@@ -77,7 +77,8 @@ class ValueStrategies:
         if isinstance(typ, QAPISchemaBuiltinType):
             return self._builtin(typ)
         if isinstance(typ, QAPISchemaEnumType):
-            return st.sampled_from([m.name for m in typ.members if _holds(m.ifcond)])
+            values = [m.name for m in typ.members if _holds(m.ifcond)]
+            return st.sampled_from(values) if values else st.nothing()
         if isinstance(typ, QAPISchemaArrayType):
             if depth >= self.max_depth:
                 return st.just([])

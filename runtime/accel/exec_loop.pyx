@@ -85,6 +85,7 @@ cdef enum:
     LEAVE_EXIT1 = 1      # fall-through
     LEAVE_INDIRECT       # jump to cpu.pc (set by the op)
     LEAVE_STATUS         # an op or helper returned an EXEC_* code
+    LEAVE_RETRANSLATE    # the block was invalidated: look its pc up again
 
 
 # ---------------------------------------------------------------------------
@@ -731,6 +732,9 @@ cdef int run_blocks(CPUState *cpu) noexcept nogil:
                         break
                 elif opc == OP_NOP:
                     pass
+                elif opc == OP_RETRANSLATE:
+                    leave = LEAVE_RETRANSLATE
+                    break
                 # ---- floating point ----
                 elif opc == OP_FSGNJ_D:
                     R[op.rd] = fp_sgnj_d(R[op.rs1], R[op.rs2], 0)
@@ -862,13 +866,16 @@ cdef int run_blocks(CPUState *cpu) noexcept nogil:
                 # and jumps compute theirs from the block).
                 cpu.instret += tb.icount
                 nxt = tb.jmp_dest[leave]
-                if nxt != NULL and not nxt.invalid and cpu.instret < cpu.instret_limit:
+                if nxt != NULL and cpu.instret < cpu.instret_limit:
                     tb = nxt
                     continue
                 cpu.pc = tb.exit_pc[leave]
                 last_tb = tb
                 last_exit = leave
                 last_gen = cpu.tbs.generation
+                break
+            if leave == LEAVE_RETRANSLATE:
+                cpu.pc = tb.pc
                 break
             if leave == LEAVE_INDIRECT:
                 cpu.instret += tb.icount

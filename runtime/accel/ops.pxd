@@ -13,6 +13,7 @@ cpdef enum OpCode:
     OP_NOP = 0
     OP_MOVI               # rd = imm
     OP_HELPER             # call the target's helper hook (aux = helper number)
+    OP_RETRANSLATE        # first op of an invalidated block: look the pc up again
 
     # control flow, all end the TB
     OP_GOTO               # continue at exit 1 (block split)

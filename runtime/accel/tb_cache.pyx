@@ -11,6 +11,7 @@ from posix.mman cimport (
     MAP_ANONYMOUS, MAP_FAILED, MAP_PRIVATE, PROT_READ, PROT_WRITE, mmap, munmap,
 )
 
+from runtime.accel.ops cimport OP_RETRANSLATE
 from runtime.accel.core cimport (
     Op, PageTBs, TB, TBContext, PAGE_BITS, PAGE_MASK,
 )
@@ -163,7 +164,12 @@ cdef void page_list_remove(TBContext *ctx, TB *tb, uint64_t page) noexcept nogil
 
 
 cdef void tb_invalidate(TBContext *ctx, TB *tb) noexcept nogil:
+    """Unlink a block. Chained jumps may still lead to it: its first op
+    becomes OP_RETRANSLATE, so they never run stale code (and need not test
+    `invalid` on every jump). A block running when it is invalidated by its
+    own store finishes as translated."""
     tb.invalid = 1
+    tb.ops[0].opc = OP_RETRANSLATE
     hash_remove(ctx, tb)
     page_list_remove(ctx, tb, tb.page_addr[0])
     if tb.page_addr[1] != <uint64_t>-1:

@@ -138,5 +138,7 @@ int main(void)
     __asm__ volatile("fadd.d ft0, ft0, ft0");
     printf("frm=5 dynamic: cause %lx tval %lx\n", last_cause, last_tval);
     __asm__ volatile("csrwi frm, 0");
+    dump_fregs("FP registers at the end");
+    dump_csrs("CSRs at the end");
     return 0;
 }

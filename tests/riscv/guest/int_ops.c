@@ -158,5 +158,7 @@ int main(void)
     BR("beq"); BR("bne"); BR("blt"); BR("bge"); BR("bltu"); BR("bgeu");
     upper_and_jumps();
     loads_stores();
+    dump_xregs("registers at the end");
+    dump_csrs("CSRs at the end");
     return 0;
 }

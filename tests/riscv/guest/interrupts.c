@@ -228,5 +228,6 @@ int main(void)
     csr_write(mtvec, tv);
     show("vectored");
     (void)seen_epc_ok;
+    dump_csrs("CSRs at the end");
     return 0;
 }

@@ -223,5 +223,6 @@ int main(void)
     sv39();
     sv48();
     sv57();
+    dump_csrs("CSRs at the end");
     return 0;
 }

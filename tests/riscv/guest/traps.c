@@ -121,5 +121,7 @@ int main(void)
     /* sret from M goes to S with SPP and SIE restored */
     csr_set(mstatus, (1 << 8) | (1 << 5));
     status_line("before sret");
+    dump_xregs("registers at the end");
+    dump_csrs("CSRs at the end");
     return 0;
 }

@@ -18,6 +18,9 @@ void printf_(const char *fmt, ...);
 void vprintf_(const char *fmt, va_list ap);
 void exit(int code) __attribute__((noreturn));
 void dump_xregs(const char *title);
+/* The floating-point registers and fcsr, then the main M/S CSRs. */
+void dump_fregs(const char *title);
+void dump_csrs(const char *title);
 /* Called from trap_entry; the default one reports the trap and exits 99.
    Tests may provide their own. */
 void trap_handler(struct trap_frame *f);

@@ -218,6 +218,35 @@ __attribute__((weak)) void s_trap_handler(struct trap_frame *f)
     exit(98);
 }
 
+void dump_fregs(const char *title)
+{
+    uint64_t f[32];
+    __asm__ volatile(
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "fsd f\\n, 8*\\n(%0)\n"
+        ".endr\n" :: "r"(f) : "memory");
+    printf("== %s\n", title);
+    for (int i = 0; i < 32; i++) {
+        printf("f%d=%016lx%c", i, f[i], i % 4 == 3 ? '\n' : ' ');
+    }
+    printf("fcsr=%lx\n", csr_read(fcsr));
+}
+
+void dump_csrs(const char *title)
+{
+    printf("== %s\n", title);
+    printf("mstatus=%016lx misa=%016lx medeleg=%016lx mideleg=%016lx\n", csr_read(mstatus),
+           csr_read(misa), csr_read(medeleg), csr_read(mideleg));
+    printf("mie=%016lx mtvec=%016lx mepc=%016lx mcause=%016lx\n", csr_read(mie),
+           csr_read(mtvec), csr_read(mepc), csr_read(mcause));
+    printf("mtval=%016lx mscratch=%016lx satp=%016lx stvec=%016lx\n", csr_read(mtval),
+           csr_read(mscratch), csr_read(satp), csr_read(stvec));
+    printf("sepc=%016lx scause=%016lx stval=%016lx sscratch=%016lx\n", csr_read(sepc),
+           csr_read(scause), csr_read(stval), csr_read(sscratch));
+    printf("mcounteren=%016lx scounteren=%016lx menvcfg=%016lx mhartid=%016lx\n",
+           csr_read(mcounteren), csr_read(scounteren), csr_read(menvcfg), csr_read(mhartid));
+}
+
 void dump_xregs(const char *title)
 {
     uint64_t r[32];

@@ -30,7 +30,8 @@ def parse_size(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator.riscv.run",
                                      description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("-M", dest="machine", choices=sorted(MACHINES), default="virt")
+    parser.add_argument("-M", dest="machine", choices=sorted(MACHINES), default="virt",
+                        help="the board (default virt)")
     parser.add_argument("-m", dest="memory", default="128M", help="RAM size (default 128M)")
     parser.add_argument("-d", dest="log", default="", help="log items: in_asm,exec,int,cpu")
     parser.add_argument("-D", dest="logfile", default=None, help="log file (default stderr)")

@@ -20,17 +20,14 @@ cdef extern from *:
 cdef enum:
     PAGE_BITS = 12
     PAGE_SIZE = 4096
-    TLB_BITS = 9
     TLB_SIZE = 512
     NB_MMU_MODES = 4
-    JMP_CACHE_BITS = 12
     JMP_CACHE_SIZE = 4096
     # Register file of the intermediate representation: 32 integer
-    # registers, 32 floating-point registers (as raw bits), a write sink
-    # standing in for a hard-wired zero destination, and temporaries.
+    # registers, 32 floating-point registers (as raw bits) and a write sink
+    # standing in for a hard-wired zero destination (padded to 72).
     REG_F0 = 32
     REG_SINK = 64
-    REG_TMP0 = 65
     NB_REGS = 72
     # A translation block holds at most this many guest instructions.
     TB_MAX_INSNS = 256

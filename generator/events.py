@@ -46,6 +46,11 @@ class EventView:
     boxed: bool = False
     ifcond: str | None = None
 
+    @property
+    def uses_any(self) -> bool:
+        """Whether a parameter is annotated ``Any``."""
+        return any("Any" in param for param in self.params)
+
 
 def _event_view(event: QAPISchemaEvent) -> EventView:
     assert event.name is not None

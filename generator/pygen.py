@@ -34,8 +34,8 @@ TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templat
 # small (it takes long to compile): functions need no introspection
 # support, one-argument functions take no keywords.  Type hints are
 # documentation only: they must not turn into C type checks.
-CYTHON_DIRECTIVES = ("# cython: language_level=3, binding=False, always_allow_keywords=False, "
-                     "annotation_typing=False, emit_code_comments=False")
+CYTHON_DIRECTIVES = ("# cython: language_level=3, binding=False, always_allow_keywords=False\n"
+                     "# cython: annotation_typing=False, emit_code_comments=False")
 
 # Names generated modules import or define themselves; a schema type of
 # the same name gets a prefix instead of hiding them.

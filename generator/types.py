@@ -14,7 +14,10 @@
 
 Built-in scalars and their lists come from the runtime, so there is no
 separate output for ``--builtins``.  Every ``if`` of the schema is kept
-in ``CONDITIONS`` for the visitors to check against `runtime.config`.
+in ``CONDITIONS`` for the visitors to check against `runtime.config`
+(members, enumeration values, branches).  A type's own condition is data
+only: its class always exists, and the commands and events that use it
+carry the condition themselves.
 """
 
 from __future__ import annotations

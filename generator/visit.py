@@ -44,7 +44,7 @@ from qapi.schema import (
 # The visitors' annotations are exact (dict, list, str), so Cython may use
 # them as C types; the types module's could not be (an optional float
 # member holds ABSENT when absent).
-VISIT_DIRECTIVES = CYTHON_DIRECTIVES.replace(", annotation_typing=False", "")
+VISIT_DIRECTIVES = CYTHON_DIRECTIVES.replace("annotation_typing=False, ", "")
 
 
 @dataclass

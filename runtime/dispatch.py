@@ -168,6 +168,22 @@ class CommandRegistry:
             return _discard(result) if inspect.isawaitable(result) else None
         return result
 
+    def handler(self, name: str) -> Callable[[dict[str, Any]], Any]:
+        """Command ``name`` as a function of its arguments dict, for a QMP
+        server that does its own checks (out-of-band, disabled commands,
+        success responses): it gives the JSON result, or an awaitable of it.
+        """
+        command = self.lookup(name)
+
+        def run(arguments: dict[str, Any]) -> Any:
+            implementation = self._entries[name].implementation
+            if implementation is None:
+                raise CommandNotImplemented(f"The command {name} is not implemented")
+            if command.marshal is None:
+                return finish(implementation(arguments), _raw_result)
+            return command.marshal(implementation, arguments)
+        return run
+
     async def execute_async(self, name: str, arguments: dict[str, Any] | None = None,
                             oob: bool = False) -> Any:
         """`execute`, awaiting the implementation when it is a coroutine."""

@@ -179,6 +179,16 @@ def test_unknown_unimplemented_and_disabled(registry: CommandRegistry) -> None:
     assert registry.execute("stop") == {}
 
 
+def test_handlers_for_a_qmp_server(qemu: Generated, registry: CommandRegistry) -> None:
+    run = registry.handler("human-monitor-command")
+    with pytest.raises(CommandNotImplemented):
+        run({"command-line": "info"})
+    registry.implement("human-monitor-command", lambda command_line, cpu_index: command_line)
+    assert run({"command-line": "info"}) == "info"
+    registry.implement("device_add", lambda arguments: None)
+    assert registry.handler("device_add")({"driver": "x"}) == {}
+
+
 def test_conditional_commands(registry: CommandRegistry) -> None:
     # dump-skeys exists for s390x only.
     assert registry.implementation("dump-skeys") is None

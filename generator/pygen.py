@@ -55,6 +55,7 @@ def module_prefix(prefix: str) -> str:
     return c_name(prefix, protect=False)
 
 
+@functools.cache
 def py_name(name: str) -> str:
     """A schema name as a Python identifier (attribute, parameter, class).
 
@@ -180,6 +181,7 @@ def condition(ifcond: QAPISchemaIfCond) -> str | None:
     return json.dumps(ifcond.ifcond) if ifcond.is_present() else None
 
 
+@functools.cache
 def py_string(text: str) -> str:
     """A Python string literal, double-quoted as in the rest of the code."""
     literal = repr(text)
@@ -265,13 +267,22 @@ def import_sibling(module: str, names: list[str] | None = None) -> str:
             f"except ImportError:\n    from {module} import {what}  # type: ignore[no-redef]\n")
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    # Compiling the templates is a tenth of a qapi-gen run; jinja2 keeps
+    # them compiled in a private folder of the temporary directory.
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no safe folder: compile every time
+        return None
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The templates' environment (built once: compiling templates costs)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, autoescape=False)
+        undefined=jinja2.StrictUndefined, autoescape=False, bytecode_cache=_bytecode_cache())
     env.filters["py_string"] = py_string
     env.globals["wrap"] = wrap
     env.globals["call"] = call

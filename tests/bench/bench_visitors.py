@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,9 @@ def compiled_copy(source: Path, modules: list[str]) -> tuple[Path, float | None]
     done = target / ".built"
     if done.exists():
         return target, None
+    if CACHE.is_dir():  # builds of older sources are of no more use
+        for stale in CACHE.iterdir():
+            shutil.rmtree(stale, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
     for name in modules:
         (target / f"{name}.py").write_bytes((source / f"{name}.py").read_bytes())

@@ -259,12 +259,13 @@ def import_sibling(module: str, names: list[str] | None = None) -> str:
     whose names it sees imported, so the visit module names what it takes.
     """
     if names is None:
-        what = "*"
+        what, lint = "*", "  # noqa: F403"
     else:
         lines = textwrap.wrap(", ".join(names) + ",", LINE_LENGTH - 8)
-        what = "(\n" + "".join(f"        {line}\n" for line in lines) + "    )"
-    return (f"try:\n    from .{module} import {what}\n"
-            f"except ImportError:\n    from {module} import {what}  # type: ignore[no-redef]\n")
+        what, lint = "(\n" + "".join(f"        {line}\n" for line in lines) + "    )", ""
+    return (f"try:\n    from .{module} import {what}{lint}\n"
+            f"except ImportError:\n"
+            f"    from {module} import {what}  # type: ignore[no-redef]{lint}\n")
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

@@ -53,7 +53,20 @@ class KVMMissingCap(QMPError):
 
 
 class QAPIVisitError(GenericError):
-    """A JSON value does not fit its QAPI type (bad command arguments)."""
+    """A JSON value does not fit its QAPI type (bad command arguments).
+
+    ``desc`` names the value by its full path (``'a.b[2].c'``).  Some of
+    QEMU's messages name only the member itself (``'c'``, or ``'null'``
+    for a list element): ``wire_desc`` is that form, and it is what a QMP
+    client is told, so answers match QEMU's word for word.
+    """
+
+    def __init__(self, desc: str, wire_desc: str | None = None) -> None:
+        super().__init__(desc)
+        self.wire_desc = wire_desc if wire_desc is not None else desc
+
+    def to_json(self) -> dict[str, str]:
+        return {"class": self.error_class, "desc": self.wire_desc}
 
 
 class CommandNotImplemented(GenericError):

@@ -78,6 +78,26 @@ def invalid_value(value: Any, path: Path, key: Key, expected: str) -> QAPIVisitE
     return QAPIVisitError(f"Parameter '{_name(path, key)}' expects {expected}")
 
 
+def _bare_name(key: Key) -> str:
+    """How QEMU names a value in its range, enum and alternate messages."""
+    return key if isinstance(key, str) else "null"
+
+
+def out_of_range(value: Any, path: Path, key: Key, expected: str) -> QAPIVisitError:
+    """A sized integer outside its type's range."""
+    if value is ABSENT:
+        return missing(path, key)
+    return QAPIVisitError(f"Parameter '{_name(path, key)}' expects {expected}",
+                          f"Parameter '{_bare_name(key)}' expects {expected}")
+
+
+def no_alternative(path: Path, key: Key, alternate: str) -> QAPIVisitError:
+    """A value that fits none of an alternate's branches."""
+    return QAPIVisitError(
+        f"Invalid parameter type for '{_name(path, key)}', expected: {alternate}",
+        f"Invalid parameter type for '{_bare_name(key)}', expected: {alternate}")
+
+
 def unexpected(path: Path, key: Key) -> QAPIVisitError:
     return QAPIVisitError(f"Parameter '{_name(path, key)}' is unexpected")
 
@@ -162,7 +182,7 @@ def _visit_signed(value: Any, path: Path, key: Key, low: int, high: int, name: s
     # A JSON integer that fits int64 passes QEMU's type check, then its
     # range check; anything else fails the type check.
     visit_int_from_json(value, path, key)
-    raise invalid_value(value, path, key, name)
+    raise out_of_range(value, path, key, name)
 
 
 def visit_int8_from_json(value: Any, path: Path = "", key: Key = None) -> int:
@@ -195,7 +215,7 @@ def _visit_unsigned(value: Any, path: Path, key: Key, high: int, name: str) -> i
     if type(value) is int and 0 <= value <= high:
         return value
     visit_uint64_from_json(value, path, key)
-    raise invalid_value(value, path, key, name)
+    raise out_of_range(value, path, key, name)
 
 
 def visit_uint8_from_json(value: Any, path: Path = "", key: Key = None) -> int:
@@ -276,7 +296,8 @@ def visit_enum_from_json(value: Any, path: Path, key: Key, enum_type: type[EnumT
         member = None
     if member is None or (value in conditional and not evaluate(conditional[value])):
         raise QAPIVisitError(
-            f"Parameter '{_name(path, key)}' does not accept value '{value}'")
+            f"Parameter '{_name(path, key)}' does not accept value '{value}'",
+            f"Parameter '{_bare_name(key)}' does not accept value '{value}'")
     return member
 
 

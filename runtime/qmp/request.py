@@ -48,7 +48,7 @@ AvailabilityCheck = Callable[[QMPCommand], None]
 
 
 def error_response(error: QMPError) -> dict[str, Any]:
-    return {"error": {"class": error.error_class, "desc": error.desc}}
+    return {"error": error.to_json()}
 
 
 def is_oob(request: Any) -> bool:

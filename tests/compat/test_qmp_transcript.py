@@ -186,17 +186,8 @@ def transcript(emulator: Emulator, test_case: Case) -> list[bytes]:
         client.close()
 
 
-# QEMU's input visitor names a bad enum value's member by its bare name
-# ('null' for a list element); the generated visitors name its full path.
-VISITOR_ENUM_NAMES = pytest.mark.xfail(
-    reason="enum errors name the full path; QEMU names the bare member (runtime.visitor)")
-XFAIL = {"bad-enum-in-list": VISITOR_ENUM_NAMES, "bad-enum-member": VISITOR_ENUM_NAMES}
-
-
 @pytest.mark.parametrize("test_case", [
-    pytest.param(test_case, id=test_case.name,
-                 marks=[XFAIL[test_case.name]] if test_case.name in XFAIL else [])
-    for test_case in CASES])
+    pytest.param(test_case, id=test_case.name) for test_case in CASES])
 def test_same_answers(emulators: dict[str, Emulator], test_case: Case) -> None:
     expected = transcript(emulators["qemu"], test_case)
     actual = transcript(emulators["cyqemu"], test_case)

@@ -22,7 +22,8 @@ Integration, for the board and the CLI:
 * `check_device` validates a ``-device`` against `DEVICE_MODELS`
   (virtio-blk-device, virtio-rng-device; boards add theirs with
   `register_device_model`) and binds its drive; `assign_virtio_buses`
-  places virtio devices on virt's eight transports as QEMU does.
+  places virtio devices on virt's eight transports as QEMU does, and
+  `create_virtio_device` builds the device with its properties applied.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from emulator.block import RawImage
+from emulator.devices.dma import Dma
+from emulator.devices.virtio_blk import REQUEST_MAX_SECTORS, VirtioBlk
+from emulator.devices.virtio_mmio import COMMON_FEATURES, VirtioDevice
+from emulator.devices.virtio_rng import VirtioRng
 from emulator.qemu_opts import (
     OptDesc,
     Opts,
@@ -608,6 +614,59 @@ def assign_virtio_buses(devices: Iterable[CheckedDevice],
         used.add(index)
         placed.append((device, index))
     return placed
+
+
+_COMMON_FEATURE_BITS = {"indirect_desc": 28, "event_idx": 29, "notify_on_empty": 24,
+                        "any_layout": 27, "iommu_platform": 33, "packed": 34, "queue_reset": 40}
+
+
+def create_virtio_device(device: CheckedDevice, dma: Dma,
+                         image: RawImage | None = None) -> VirtioDevice:
+    """The virtio device a checked ``-device`` asks for, its properties
+    applied (``image``: the opened image of its drive, for virtio-blk)."""
+    values = device.values
+    features = COMMON_FEATURES
+    for name, bit in _COMMON_FEATURE_BITS.items():
+        if name in values:
+            features = features | (1 << bit) if values[name] else features & ~(1 << bit)
+    if values.get("packed") or values.get("iommu_platform"):
+        raise OptionError("packed rings and IOMMU platforms are not supported",
+                          device.spec.location)
+    try:
+        if device.model.name == "virtio-rng-device":
+            return VirtioRng(dma, max_bytes=int(values.get("max-bytes", (1 << 63) - 1)),
+                             period_ms=int(values.get("period", 1 << 16)),
+                             common_features=features)
+        if device.model.name == "virtio-blk-device":
+            if image is None:
+                raise OptionError("drive property not set", device.spec.location)
+            if values.get("scsi"):
+                raise OptionError("Please set scsi=off for virtio-blk devices in order to "
+                                  "use virtio 1.0", device.spec.location)
+            write_cache = {"on": True, "off": False}.get(
+                str(values.get("write-cache", "auto")),
+                device.drive.write_cache if device.drive is not None else True)
+            geometry = None
+            if all(values.get(name) for name in ("cyls", "heads", "secs")):
+                geometry = (int(values["cyls"]), int(values["heads"]), int(values["secs"]))
+            return VirtioBlk(
+                dma, image, serial=str(values.get("serial", "")),
+                queue_size=int(values.get("queue-size", 256)),
+                num_queues=int(values.get("num-queues", 1)),
+                config_wce=bool(values.get("config-wce", True)),
+                discard=bool(values.get("discard", True)),
+                write_zeroes=bool(values.get("write-zeroes", True)),
+                logical_block_size=int(values.get("logical_block_size", 0)) or 512,
+                physical_block_size=int(values.get("physical_block_size", 0)) or 512,
+                max_discard_sectors=int(values.get("max-discard-sectors",
+                                                   REQUEST_MAX_SECTORS)),
+                max_write_zeroes_sectors=int(values.get("max-write-zeroes-sectors",
+                                                        REQUEST_MAX_SECTORS)),
+                write_cache=write_cache, seg_max_adjust=bool(values.get("seg-max-adjust", True)),
+                geometry=geometry, common_features=features)
+    except ValueError as err:
+        raise OptionError(str(err), device.spec.location) from None
+    raise OptionError(f"'{device.model.name}' is not a virtio device", device.spec.location)
 
 
 # -- netdevs and memory -----------------------------------------------------------

@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from emulator.block import SECTOR_SIZE, BlockError, RawImage
 from emulator.devices.dma import Dma, DmaError
-from emulator.devices.virtio_mmio import VIRTIO_F_ANY_LAYOUT, VIRTIO_F_VERSION_1, VirtioDevice
+from emulator.devices.virtio_mmio import (
+    COMMON_FEATURES,
+    VIRTIO_F_ANY_LAYOUT,
+    VIRTIO_F_VERSION_1,
+    VirtioDevice,
+)
 from emulator.devices.virtqueue import (
     VIRTQUEUE_MAX_SIZE,
     QueueElement,
@@ -125,7 +130,8 @@ class VirtioBlk(VirtioDevice):
                  max_discard_sectors: int = REQUEST_MAX_SECTORS,
                  max_write_zeroes_sectors: int = REQUEST_MAX_SECTORS,
                  write_cache: bool = True, seg_max_adjust: bool = True,
-                 geometry: tuple[int, int, int] | None = None) -> None:
+                 geometry: tuple[int, int, int] | None = None,
+                 common_features: int = COMMON_FEATURES) -> None:
         if num_queues < 1:
             raise ValueError("num-queues property must be larger than 0")
         if queue_size <= 2:
@@ -161,7 +167,7 @@ class VirtioBlk(VirtioDevice):
                             | (write_zeroes << VIRTIO_BLK_F_WRITE_ZEROES))
         config_len = (CONFIG_SIZE_WRITE_ZEROES if write_zeroes
                       else CONFIG_SIZE_DISCARD if discard else CONFIG_SIZE_BASE)
-        super().__init__(dma, [queue_size] * num_queues, config_len)
+        super().__init__(dma, [queue_size] * num_queues, config_len, common_features)
 
     def get_features(self, features: int) -> int:
         features |= self.device_bits

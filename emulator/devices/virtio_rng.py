@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from emulator.devices.dma import Dma, DmaError
-from emulator.devices.virtio_mmio import STATUS_DRIVER_OK, VirtioDevice
+from emulator.devices.virtio_mmio import COMMON_FEATURES, STATUS_DRIVER_OK, VirtioDevice
 from emulator.devices.virtqueue import VirtioError, iter_segments
 
 VIRTIO_ID_RNG = 4
@@ -44,12 +44,13 @@ class VirtioRng(VirtioDevice):
 
     def __init__(self, dma: Dma, *, entropy: Callable[[int], bytes] = os.urandom,
                  max_bytes: int = MAX_BYTES_DEFAULT, period_ms: int = PERIOD_MS_DEFAULT,
-                 clock_ms: Callable[[], int] = monotonic_ms) -> None:
+                 clock_ms: Callable[[], int] = monotonic_ms,
+                 common_features: int = COMMON_FEATURES) -> None:
         if period_ms <= 0:
             raise ValueError("'period' parameter expects a positive integer")
         if not 0 <= max_bytes <= MAX_BYTES_DEFAULT:
             raise ValueError("'max-bytes' parameter must be non-negative, and less than 2^63")
-        super().__init__(dma, [QUEUE_SIZE], 0)
+        super().__init__(dma, [QUEUE_SIZE], 0, common_features)
         self.entropy = entropy
         self.max_bytes = max_bytes
         self.period_ms = period_ms

@@ -136,3 +136,39 @@ def test_cache_modes() -> None:
     assert [(d.write_cache, d.cache_direct, d.cache_no_flush) for d in table.drives] == [
         (True, False, False), (True, True, False), (False, False, False),
         (True, False, True), (False, True, False)]
+
+
+def test_devices_built_from_options(tmp_path: Path) -> None:
+    from emulator.block import open_image
+    from emulator.devices.virtio_blk import VirtioBlk
+    from emulator.devices.virtio_mmio import VirtioMmio
+    from emulator.devices.virtio_rng import VirtioRng
+    from emulator.drive import create_virtio_device
+    from tests.devices.virtio_driver import Guest
+
+    image_path = tmp_path / "d.img"
+    image_path.write_bytes(bytes(1 << 20))
+    options = VmOptions()
+    options.add_option("machine", "virt")
+    options.add_option("drive", f"file={image_path},format=raw,if=none,id=d0,readonly=on")
+    options.add_option("device", "virtio-blk-device,drive=d0,serial=s1,event_idx=off,"
+                                 "queue-size=128")
+    options.add_option("device", "virtio-rng-device,period=500")
+    checked = check(options)
+    guest = Guest()
+    built = []
+    for device, index in checked.virtio_placement:  # type: ignore[attr-defined]
+        image = None
+        if device.drive is not None:
+            image = open_image(device.drive.file, device.drive.format,
+                               read_only=device.drive.read_only).image
+        transport = VirtioMmio(lambda level: None)
+        transport.plug(create_virtio_device(device, guest.dma, image))
+        built.append((index, transport))
+    (blk_index, blk), (rng_index, rng) = built
+    assert (blk_index, rng_index) == (7, 6)
+    assert isinstance(blk.device, VirtioBlk) and isinstance(rng.device, VirtioRng)
+    assert blk.device.serial == b"s1" and blk.device.queue_size == 128
+    assert blk.mmio_read(0x10, 4) == 0x11006EF4       # RO, no EVENT_IDX, legacy SCSI bit
+    assert rng.device.period_ms == 500
+    blk.device.image.close()

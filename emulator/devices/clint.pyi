@@ -1,0 +1,13 @@
+"""Type stubs of the CLINT extension module (clint.pyx)."""
+
+from emulator.riscv.cpu import RiscvCpu
+from runtime.accel.softmmu import PhysicalMemory
+
+class Clint:
+    def __init__(self, memory: PhysicalMemory, hart: RiscvCpu, base: int = ...,
+                 icount_shift: int | None = ..., provide_rdtime: bool = ...) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def mtime(self) -> int: ...
+    @property
+    def interrupted(self) -> bool: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from emulator.cli import CliError, ExitRequest, parse_command_line, program_name
+from emulator.drive import OptionError
 
 
 def report(err: CliError) -> None:
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         return request.status
     except CliError as err:
         report(err)
+        return 1
+    except OptionError as err:
+        sys.stderr.write(err.render(program_name()))
         return 1
 
 

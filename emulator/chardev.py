@@ -17,10 +17,12 @@ import asyncio
 import contextlib
 import os
 import socket
+import stat
 import sys
+import termios
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from emulator.qemu_opts import OptDesc, Opts, OptsError, OptsList, OptType, do_parse
 
@@ -151,9 +153,14 @@ class Chardev:
         self.opts = opts
         self.frontend: Frontend | None = None
         self.sessions: list[CharSession] = []
+        self.endpoints: list[Endpoint] = []
 
     def attach(self, frontend: Frontend) -> None:
+        """Give the chardev its frontend (a monitor, a serial port); the
+        connections already open get their sessions now."""
         self.frontend = frontend
+        for endpoint in list(self.endpoints):
+            endpoint.open()
 
     async def start(self) -> None:
         """Open the backend (in the running loop); raises ChardevError."""
@@ -174,6 +181,41 @@ class Chardev:
         session.connection_lost()
 
 
+class Endpoint:
+    """One connection of a chardev and the session on it.  A connection may
+    open before the chardev has a frontend (a serial port attaches when the
+    machine is built): its input waits until then."""
+
+    def __init__(self, chardev: Chardev, connection: CharConnection) -> None:
+        self.chardev = chardev
+        self.connection = connection
+        self.session: CharSession | None = None
+        self._early = bytearray()
+        chardev.endpoints.append(self)
+        self.open()
+
+    def open(self) -> None:
+        if self.session is not None or self.chardev.frontend is None:
+            return
+        self.session = self.chardev._open_session(self.connection)
+        if self.session is not None and self._early:
+            early, self._early = bytes(self._early), bytearray()
+            self.session.data_received(early)
+
+    def data_received(self, data: bytes) -> None:
+        if self.session is not None:
+            self.session.data_received(data)
+        else:
+            self._early += data
+
+    def lost(self) -> None:
+        if self in self.chardev.endpoints:
+            self.chardev.endpoints.remove(self)
+        if self.session is not None:
+            session, self.session = self.session, None
+            self.chardev._session_closed(session)
+
+
 class NullChardev(Chardev):
     """Discards output, never has input."""
 
@@ -184,20 +226,18 @@ class _StreamProtocol(asyncio.Protocol):
     def __init__(self, chardev: Chardev) -> None:
         self.chardev = chardev
         self.transport: asyncio.Transport | None = None
-        self.session: CharSession | None = None
+        self.endpoint: Endpoint | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         if isinstance(self.chardev, SocketChardev):
             self.chardev.connections.append(transport)
-        self.session = self.chardev._open_session(_TransportConnection(transport))
-        if self.session is None:
-            transport.close()
+        self.endpoint = Endpoint(self.chardev, _TransportConnection(transport))
 
     def data_received(self, data: bytes) -> None:
-        if self.session is not None:
-            self.session.data_received(data)
+        if self.endpoint is not None:
+            self.endpoint.data_received(data)
 
     def eof_received(self) -> bool:
         return False
@@ -205,17 +245,17 @@ class _StreamProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if isinstance(self.chardev, SocketChardev) and self.transport in self.chardev.connections:
             self.chardev.connections.remove(self.transport)
-        if self.session is not None:
-            session, self.session = self.session, None
-            self.chardev._session_closed(session)
+        if self.endpoint is not None:
+            endpoint, self.endpoint = self.endpoint, None
+            endpoint.lost()
 
     def pause_writing(self) -> None:
-        if self.session is not None:
-            self.session.pause_writing()
+        if self.endpoint is not None and self.endpoint.session is not None:
+            self.endpoint.session.pause_writing()
 
     def resume_writing(self) -> None:
-        if self.session is not None:
-            self.session.resume_writing()
+        if self.endpoint is not None and self.endpoint.session is not None:
+            self.endpoint.session.resume_writing()
 
 
 class _TransportConnection:
@@ -340,37 +380,75 @@ class SocketChardev(Chardev):
 
 
 class StdioChardev(Chardev):
-    """The emulator's standard input and output."""
+    """The emulator's standard input and output.  A terminal is put in raw
+    mode while the emulator runs, as QEMU does (Ctrl-C still interrupts
+    unless ``signal=off``, which ``mon:stdio`` implies)."""
 
     def __init__(self, chardev_id: str, opts: Opts) -> None:
         super().__init__(chardev_id, opts)
         self._reader: asyncio.BaseTransport | None = None
-        self._session: CharSession | None = None
+        self._endpoint: Endpoint | None = None
+        self._saved_tty: list[Any] | None = None
+
+    def _raw_terminal(self) -> None:
+        fd = sys.stdin.fileno() if sys.stdin is not None else -1
+        if fd < 0 or not os.isatty(fd):
+            return
+        self._saved_tty = termios.tcgetattr(fd)
+        tty = termios.tcgetattr(fd)
+        tty[0] &= ~(termios.IGNBRK | termios.BRKINT | termios.PARMRK | termios.ISTRIP
+                    | termios.INLCR | termios.IGNCR | termios.ICRNL | termios.IXON)
+        tty[1] |= termios.OPOST
+        tty[3] &= ~(termios.ECHO | termios.ECHONL | termios.ICANON | termios.IEXTEN)
+        if not self.opts.get_bool("signal", True):
+            tty[3] &= ~termios.ISIG
+        tty[2] = (tty[2] & ~(termios.CSIZE | termios.PARENB)) | termios.CS8
+        tty[6][termios.VMIN] = 1
+        tty[6][termios.VTIME] = 0
+        termios.tcsetattr(fd, termios.TCSANOW, tty)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        connection = _StdoutConnection(self)
-        self._session = self._open_session(connection)
-        if self._session is None:
-            return
-        protocol = _StdinProtocol(self)
-        try:
-            self._reader, _ = await loop.connect_read_pipe(lambda: protocol, sys.stdin)
-        except (ValueError, OSError):
-            # A regular file: read it all at once.
+        self._raw_terminal()
+        self._endpoint = endpoint = Endpoint(self, _StdoutConnection(self))
+        protocol = _StdinProtocol(endpoint)
+        if _pollable(sys.stdin):
+            try:
+                self._reader, _ = await loop.connect_read_pipe(lambda: protocol, sys.stdin)
+                return
+            except (ValueError, OSError):
+                pass
+        # A regular file or /dev/null: read it all at once.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             data = sys.stdin.buffer.read()
             if data:
-                self._session.data_received(data)
+                endpoint.data_received(data)
 
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._saved_tty is not None:
+            with contextlib.suppress(OSError, termios.error):
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self._saved_tty)
+            self._saved_tty = None
+
+
+def _pollable(stream: Any) -> bool:
+    """Whether the loop can wait for input on `stream` (a pipe, a socket or
+    a terminal; not a regular file, nor /dev/null)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (
+        stat.S_ISCHR(mode) and os.isatty(stream.fileno()))
 
 
 class _StdoutConnection:
     def __init__(self, chardev: StdioChardev) -> None:
         self._chardev = chardev
+        self.is_terminal = chardev._saved_tty is not None
 
     def write(self, data: bytes) -> None:
         try:
@@ -391,12 +469,11 @@ class _StdoutConnection:
 
 
 class _StdinProtocol(asyncio.Protocol):
-    def __init__(self, chardev: StdioChardev) -> None:
-        self.chardev = chardev
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
 
     def data_received(self, data: bytes) -> None:
-        if self.chardev._session is not None:
-            self.chardev._session.data_received(data)
+        self.endpoint.data_received(data)
 
     def eof_received(self) -> bool:
         return False
@@ -420,7 +497,7 @@ class FileChardev(Chardev):
             self._fd = os.open(self.path, flags, 0o666)
         except OSError as err:
             raise ChardevError(f"Could not open '{self.path}': {_strerror(err)}") from None
-        self._open_session(_FileConnection(self))
+        Endpoint(self, _FileConnection(self))
 
     def close(self) -> None:
         if self._fd is not None:
@@ -454,10 +531,184 @@ def _strerror(err: Exception) -> str:
     return str(err)
 
 
+class FocusAware(Protocol):
+    """A session that wants to know when a mux gives it the input focus."""
+
+    def focus_changed(self, focused: bool) -> None: ...
+
+
+ESCAPE_CHAR = 0x01          # Ctrl-A
+_MUX_HELP = [("h", "print this help"), ("x", "exit emulator"),
+             ("s", "save disk data back to file (if -snapshot)"),
+             ("t", "toggle console timestamps"), ("b", "send break (magic sysrq)"),
+             ("c", "switch between console and monitor"), ("C-a", "  sends C-a")]
+
+
+class MuxChardev(Chardev):
+    """``mux=on``: one backend shared by several frontends (a serial port
+    and a human monitor, as ``mon:stdio`` makes).  What any frontend writes
+    goes out; input goes to the frontend in focus.  Ctrl-A starts a
+    command: ``c`` moves the focus to the next frontend, ``x`` quits,
+    ``h`` lists the commands, Ctrl-A sends Ctrl-A itself.
+
+    As in QEMU, the frontend attached last takes the focus, and frontends
+    see the backend open once the machine is built (`open_frontends`)."""
+
+    def __init__(self, chardev_id: str, opts: Opts, base: Chardev) -> None:
+        super().__init__(chardev_id, opts)
+        self.base = base
+        self.frontends: list[Frontend] = []
+        self.mux_sessions: list[CharSession | None] = []
+        self.focus = -1
+        self.quit_handler: Callable[[], None] | None = None
+        self._connection: CharConnection | None = None
+        self._opened = False
+        self._escape = False
+        base.attach(self._open_base)
+
+    def attach(self, frontend: Frontend) -> None:
+        self.frontends.append(frontend)
+        self.mux_sessions.append(None)
+        if self._opened:
+            self._open_frontend(len(self.frontends) - 1)
+        self._set_focus(len(self.frontends) - 1)
+
+    async def start(self) -> None:
+        await self.base.start()
+
+    def close(self) -> None:
+        self.base.close()
+
+    def open_frontends(self) -> None:
+        self._opened = True
+        for index in range(len(self.frontends)):
+            self._open_frontend(index)
+
+    def _open_base(self, connection: CharConnection) -> CharSession:
+        self._connection = connection
+        if self._opened:
+            self.open_frontends()
+        return _MuxBaseSession(self)
+
+    def _open_frontend(self, index: int) -> None:
+        if self._connection is None or self.mux_sessions[index] is not None:
+            return
+        session = self.frontends[index](_MuxConnection(self, index, self._connection))
+        self.mux_sessions[index] = session
+        if index != self.focus:
+            self._tell_focus(index, False)
+
+    def _tell_focus(self, index: int, focused: bool) -> None:
+        session = self.mux_sessions[index] if 0 <= index < len(self.mux_sessions) else None
+        focus_changed = getattr(session, "focus_changed", None)
+        if focus_changed is not None:
+            focus_changed(focused)
+
+    def _set_focus(self, index: int) -> None:
+        if self.focus >= 0:
+            self._tell_focus(self.focus, False)
+        self.focus = index
+        self._tell_focus(index, True)
+
+    def _write(self, data: bytes) -> None:
+        if self._connection is not None:
+            self._connection.write(data)
+
+    def _input(self, data: bytes) -> None:
+        run = bytearray()
+        for byte in data:
+            if self._escape:
+                self._escape = False
+                if byte == ESCAPE_CHAR:
+                    run.append(byte)
+                    continue
+                self._deliver(run)
+                run = bytearray()
+                self._command(byte)
+            elif byte == ESCAPE_CHAR:
+                self._escape = True
+            else:
+                run.append(byte)
+        self._deliver(run)
+
+    def _deliver(self, data: bytearray) -> None:
+        if data and 0 <= self.focus < len(self.mux_sessions):
+            session = self.mux_sessions[self.focus]
+            if session is not None:
+                session.data_received(bytes(data))
+
+    def _command(self, byte: int) -> None:
+        if byte in (ord("h"), ord("?")):
+            text = "\n\r" + "".join(f"C-a {key:<4} {what}\n\r" if key != "C-a"
+                                     else f"C-a {key}{what}\n\r" for key, what in _MUX_HELP)
+            self._write(text.encode())
+        elif byte == ord("x"):
+            self._write(b"QEMU: Terminated\n\r")
+            if self.quit_handler is not None:
+                self.quit_handler()
+        elif byte == ord("c") and self.frontends:
+            self._set_focus((self.focus + 1) % len(self.frontends))
+
+
+class _MuxConnection:
+    """A frontend's view of the shared backend."""
+
+    def __init__(self, mux: MuxChardev, index: int, base: CharConnection) -> None:
+        self._mux = mux
+        self._index = index
+        self._base = base
+        self.is_terminal = bool(getattr(base, "is_terminal", False))
+
+    @property
+    def focused(self) -> bool:
+        return self._mux.focus == self._index
+
+    def write(self, data: bytes) -> None:
+        self._base.write(data)
+
+    def pause_reading(self) -> None:
+        if self._mux.focus == self._index:
+            self._base.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._base.resume_reading()
+
+    def close(self) -> None:
+        pass
+
+
+class _MuxBaseSession:
+    def __init__(self, mux: MuxChardev) -> None:
+        self._mux = mux
+
+    def data_received(self, data: bytes) -> None:
+        self._mux._input(data)
+
+    def connection_lost(self) -> None:
+        for session in self._mux.mux_sessions:
+            if session is not None:
+                session.connection_lost()
+        self._mux.mux_sessions = [None] * len(self._mux.mux_sessions)
+        self._mux._connection = None
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+
 def create_chardev(opts: Opts) -> Chardev:
     """The chardev ``opts`` describes; raises ChardevError or OptsError."""
     if opts.id is None:
         raise ChardevError("chardev: no id specified")
+    if opts.get_bool("mux", False):
+        base = _create_backend(opts, f"{opts.id}-base")
+        return MuxChardev(opts.id, opts, base)
+    return _create_backend(opts, opts.id)
+
+
+def _create_backend(opts: Opts, chardev_id: str) -> Chardev:
     backend = opts.get("backend")
     if backend is None:
         raise OptsError("Parameter 'backend' is missing")
@@ -468,4 +719,4 @@ def create_chardev(opts: Opts) -> Chardev:
     chardev_class: type[Chardev] = {
         "null": NullChardev, "stdio": StdioChardev, "socket": SocketChardev,
         "file": FileChardev}[backend]
-    return chardev_class(opts.id, opts)
+    return chardev_class(chardev_id, opts)

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulator import chardev
+from emulator.drive import Location, device_help, devices_help, find_device_model
 from emulator.qemu_opts import OptDesc, Opts, OptsError, OptsList, OptType, parse
+from emulator.readconfig import VmOptions
 from emulator.version import version_banner
 
 DEFAULT_PROGRAM = "cyqemu-system-riscv64"
@@ -80,8 +82,20 @@ class Config:
     no_reboot: bool = False
     images: list[str] = field(default_factory=list)
     monitor_index: int = 0
+    defaults: bool = True
+    smp_cpus: int = 1
+    smp_max_cpus: int | None = None
+    icount_shift: int | None = None
+    log_items: tuple[str, ...] = ()
+    log_file: str | None = None
+    firmware_dirs: list[str] = field(default_factory=list)
     location: str = ""
     """The option being read, as typed (``-qmp unix:...``), for messages."""
+    vm: VmOptions = field(init=False)
+    """-m, -drive, -device, -netdev and what -readconfig files add."""
+
+    def __post_init__(self) -> None:
+        self.vm = VmOptions(machine_opts=self.machine_opts, chardev_opts=self.chardev_opts)
 
 
 Handler = Callable[[Config, str, str], None]
@@ -235,6 +249,129 @@ def _flag(attribute: str) -> Handler:
     return set_flag
 
 
+def _machine_property(name: str) -> Handler:
+    """-kernel, -bios...: shorthands for a machine property, as in QEMU."""
+    def set_property(config: Config, option: str, argument: str) -> None:
+        opts = config.machine_opts.find(None) or config.machine_opts.create(None)
+        opts.set(name, argument)
+    return set_property
+
+
+def _vm_option(group: str) -> Handler:
+    """-m, -drive, -device, -netdev: groups the config files share."""
+    def add(config: Config, option: str, argument: str) -> None:
+        opts = config.vm.add_option(group, argument, Location(option=config.location))
+        if opts is None and group == "device":
+            raise ExitRequest(_device_help(argument))
+    return add
+
+
+def _device_help(argument: str) -> str:
+    name = argument.partition(",")[0]
+    model = find_device_model(name)
+    return device_help(model) if model is not None else devices_help()
+
+
+def _readconfig(config: Config, option: str, argument: str) -> None:
+    config.vm.read_config(argument, Location(option=config.location))
+
+
+_SMP_KEYS = ("cpus", "maxcpus", "sockets", "dies", "clusters", "cores", "threads")
+
+
+def _smp(config: Config, option: str, argument: str) -> None:
+    location = config.location
+    try:
+        opts = parse(OptsList("smp-opts", implied_opt_name="cpus",
+                              desc=[OptDesc(key, OptType.STRING) for key in _SMP_KEYS]),
+                     argument, permit_abbrev=True)
+    except OptsError as err:
+        raise _opts_error(err, location) from None
+    if opts is None:
+        return
+    values: dict[str, int] = {}
+    for key in _SMP_KEYS:
+        text = opts.get(key)
+        if text is None:
+            continue
+        if not text.strip().isdigit():
+            raise CliError(f"Parameter 'smp.{key}' expects integer")
+        values[key] = int(text)
+    topology = 1
+    for key in ("sockets", "dies", "clusters", "cores", "threads"):
+        topology *= values.get(key) or 1
+    cpus = values.get("cpus") or values.get("maxcpus") or topology
+    max_cpus = values.get("maxcpus") or max(cpus, topology)
+    if max_cpus < cpus:
+        raise CliError("Invalid CPU topology: maxcpus must be equal to or greater than smp: "
+                       f"sockets ({values.get('sockets') or 1}) * cores "
+                       f"({values.get('cores') or 1}) * threads ({values.get('threads') or 1}) "
+                       f"== maxcpus ({max_cpus}) < smp_cpus ({cpus})")
+    config.smp_cpus = cpus
+    config.smp_max_cpus = max_cpus
+
+
+# -d: QEMU's log items; cyqemu writes the first four, and accepts the others.
+LOG_ITEMS = {
+    "out_asm": "host code of each translated block (none: cyqemu interprets)",
+    "in_asm": "guest instructions of each translated block",
+    "op": "", "op_opt": "", "op_ind": "",
+    "int": "interrupts and exceptions",
+    "exec": "each translated block before it runs",
+    "cpu": "CPU registers before each translated block runs",
+    "fpu": "", "mmu": "", "pcall": "", "cpu_reset": "", "unimp": "", "guest_errors": "",
+    "page": "", "nochain": "", "plugin": "", "strace": "", "tid": "",
+}
+
+
+def log_usage() -> str:
+    lines = ["Log items (comma separated):"]
+    lines += [f"{name:<16}{text}".rstrip() for name, text in LOG_ITEMS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _log(config: Config, option: str, argument: str) -> None:
+    items = [item for item in argument.split(",") if item]
+    if not items or any(item not in LOG_ITEMS and not item.startswith("trace:")
+                        for item in items):
+        raise ExitRequest(log_usage(), 0 if argument == "help" else 1)
+    config.log_items = tuple(items)
+
+
+def _log_file(config: Config, option: str, argument: str) -> None:
+    config.log_file = argument
+
+
+def _icount(config: Config, option: str, argument: str) -> None:
+    location = config.location
+    try:
+        opts = parse(OptsList("icount", implied_opt_name="shift", desc=[
+            OptDesc("shift", OptType.STRING), OptDesc("align", OptType.BOOL),
+            OptDesc("sleep", OptType.BOOL), OptDesc("rr", OptType.STRING),
+            OptDesc("rrfile", OptType.STRING), OptDesc("rrsnapshot", OptType.STRING)]),
+            argument, permit_abbrev=True)
+    except OptsError as err:
+        raise _opts_error(err, location) from None
+    if opts is None:
+        return
+    shift = opts.get("shift")
+    if shift == "auto":
+        raise CliError("icount: shift=auto is not supported by cyqemu", location)
+    if shift is None or not shift.isdigit() or int(shift) > 10:
+        raise CliError("icount: Invalid shift value", location)
+    if opts.get("rr") is not None:
+        raise CliError("icount: record/replay is not supported by cyqemu", location)
+    config.icount_shift = int(shift)
+
+
+def _firmware_dir(config: Config, option: str, argument: str) -> None:
+    config.firmware_dirs.append(argument)
+
+
+def _nodefaults(config: Config, option: str, argument: str) -> None:
+    config.defaults = False
+
+
 def usage() -> str:
     """``-h``: what the options are."""
     lines = [version_banner(), f"usage: {program_name()} [options]", "", "Options:"]
@@ -292,6 +429,41 @@ add_option("no-shutdown", takes_argument=False, handler=_flag("no_shutdown"),
            help="stop the guest instead of exiting when it shuts down")
 add_option("no-reboot", takes_argument=False, handler=_flag("no_reboot"),
            help="exit instead of rebooting")
+add_option("nodefaults", takes_argument=False, handler=_nodefaults,
+           help="no default devices (serial port, monitor)")
+add_option("m", takes_argument=True, handler=_vm_option("memory"), argument="[size=]megs",
+           help="guest RAM size (MiB unless a suffix K, M, G, T says otherwise)")
+add_option("drive", takes_argument=True, handler=_vm_option("drive"),
+           argument="file=path[,if=virtio|pflash|none][,format=raw][,id=id][,...]",
+           help="a disk image")
+add_option("device", takes_argument=True, handler=_vm_option("device"),
+           argument="driver[,prop=value][,...]",
+           help="a device ('-device help' lists them)")
+add_option("netdev", takes_argument=True, handler=_vm_option("netdev"),
+           argument="type,id=id[,...]", help="a network backend")
+add_option("readconfig", takes_argument=True, handler=_readconfig, argument="file",
+           help="read options from a QEMU configuration file")
+add_option("smp", takes_argument=True, handler=_smp,
+           argument="[cpus=]n[,maxcpus=][,sockets=][,cores=][,threads=]",
+           help="number of harts")
+add_option("bios", takes_argument=True, handler=_machine_property("firmware"),
+           argument="file", help="the firmware ('none': no firmware)")
+add_option("kernel", takes_argument=True, handler=_machine_property("kernel"),
+           argument="file", help="the kernel (ELF or raw image)")
+add_option("initrd", takes_argument=True, handler=_machine_property("initrd"),
+           argument="file", help="the initial ram disk")
+add_option("append", takes_argument=True, handler=_machine_property("append"),
+           argument="cmdline", help="the kernel command line (/chosen/bootargs)")
+add_option("dtb", takes_argument=True, handler=_machine_property("dtb"),
+           argument="file", help="a device tree blob to use instead of the board's")
+add_option("L", takes_argument=True, handler=_firmware_dir, argument="path",
+           help="a folder to look for firmware in")
+add_option("d", takes_argument=True, handler=_log, argument="item1,...",
+           help="log items ('-d help' lists them)")
+add_option("D", takes_argument=True, handler=_log_file, argument="logfile",
+           help="write logs to logfile instead of stderr")
+add_option("icount", takes_argument=True, handler=_icount, argument="[shift=]N",
+           help="time from the instruction count: each one takes 2^N ns")
 
 
 def parse_command_line(argv: list[str]) -> Config:

@@ -16,9 +16,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from emulator.qemu_opts import OptDesc, OptType
+
+if TYPE_CHECKING:
+    from emulator.drive import CheckedDevice, DriveTable
 
 # Properties every machine type has (QEMU's MachineClass properties);
 # a board adds its own in `MachineClass.properties`.
@@ -40,14 +43,44 @@ COMMON_PROPERTIES: tuple[OptDesc, ...] = (
 )
 
 
+class MachineEvents(Protocol):
+    """What a board may ask of the emulator running it."""
+
+    def request_reset(self, cause: str) -> None: ...
+    def request_shutdown(self, cause: str) -> None: ...
+    def request_exit(self, status: int) -> None: ...
+
+
+class MachineInitExit(Exception):
+    """Building the machine ended the run (``dumpdtb``): exit with `status`."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 @dataclass
 class MachineConfig:
-    """What the command line says about the machine to build."""
+    """What the command line says about the machine to build.
+
+    `properties` hold the machine options (``-machine``, and ``-kernel``,
+    ``-bios``, ``-initrd``, ``-append``, ``-dtb``, which QEMU turns into
+    machine properties); `serial_chardevs` the chardev of each ``-serial``
+    (None: ``-serial none``)."""
 
     properties: dict[str, Any] = field(default_factory=dict)
     smp_cpus: int = 1
     ram_size: int | None = None
     serial_chardevs: list[Any] = field(default_factory=list)
+    icount_shift: int | None = None
+    log_items: tuple[str, ...] = ()
+    log_file: str | None = None
+    firmware_dirs: tuple[str, ...] = ()
+    nographic: bool = False
+    drives: DriveTable | None = None
+    virtio_devices: list[tuple[CheckedDevice, int]] = field(default_factory=list)
+    """``-device`` virtio devices and the transport each goes on."""
+    events: MachineEvents | None = None
 
 
 class Machine:
@@ -67,6 +100,9 @@ class Machine:
     def vm_state_changed(self, running: bool, state: str) -> None:
         """The guest started (``running``) or stopped, now in ``state``."""
 
+    def interrupt_cpus(self) -> None:
+        """A request waits for the main loop: let it have a turn soon."""
+
 
 MachineInit = Callable[["MachineClass", MachineConfig], Machine]
 
@@ -81,6 +117,9 @@ class MachineClass:
     alias: str | None = None
     is_default: bool = False
     max_cpus: int = 1
+    default_ram_size: int = 128 << 20
+    # Whether the board has serial ports (QEMU's no_serial is the opposite).
+    has_serial: bool = False
     default_cpu_type: str | None = None
     default_ram_id: str | None = None
     numa_mem_supported: bool = False
@@ -157,6 +196,13 @@ def default_machine() -> MachineClass | None:
         if machine_class.is_default:
             return machine_class
     return None
+
+
+def unknown_machine_hint(name: str) -> str:
+    """What follows "unsupported machine type": the types there are."""
+    names = ", ".join(machine_class.name for machine_class in machine_classes())
+    return (f"Machine type '{name}' is not one of: {names}\n"
+            "Use -machine help to list supported machines")
 
 
 def machine_help() -> str:

@@ -20,19 +20,23 @@ import threading
 from typing import Any
 
 from emulator import chardev, generated
-from emulator.cli import CliError, Config, MonitorSpec, program_name
+from emulator.cli import CliError, Config, ExitRequest, MonitorSpec, program_name
+from emulator.drive import OptionError
 from emulator.machine import (
     Machine,
     MachineClass,
     MachineConfig,
+    MachineInitExit,
     default_machine,
     find_machine,
     machine_help,
+    unknown_machine_hint,
 )
 from emulator.monitor.commands import build_registry, command_available, command_table
 from emulator.monitor.hmp import HumanMonitor
 from emulator.monitor.runstate import Phase, RunControl
 from emulator.qemu_opts import OptsError, OptType, parse_bool, parse_number, parse_size
+from emulator.readconfig import check_config
 from runtime import events
 from runtime.qmp.hub import MonitorHub
 from runtime.qmp.monitor import QMPMonitor
@@ -40,12 +44,12 @@ from runtime.qmp.monitor import QMPMonitor
 _TERMINATING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def select_machine(config: Config) -> tuple[MachineClass, dict[str, Any]]:
-    """The machine type the command line asks for, and its properties."""
+def select_machine(config: Config) -> MachineClass:
+    """The machine type the command line asks for (``help`` shows the
+    types, or the chosen type's properties)."""
     opts = config.machine_opts.find(None)
     type_name = opts.get("type") if opts is not None else None
     if type_name == "help" or (opts is not None and "help" in opts and type_name is None):
-        from emulator.cli import ExitRequest
         raise ExitRequest(machine_help())
     if type_name is None:
         machine_class = default_machine()
@@ -55,16 +59,20 @@ def select_machine(config: Config) -> tuple[MachineClass, dict[str, Any]]:
     else:
         found = find_machine(type_name)
         if found is None:
-            raise CliError("unsupported machine type",
-                           hint="Use -machine help to list supported machines")
+            raise CliError("unsupported machine type", hint=unknown_machine_hint(type_name))
         machine_class = found
+    if opts is not None and "help" in opts:
+        raise ExitRequest(_machine_properties_help(machine_class))
+    return machine_class
+
+
+def machine_properties(config: Config, machine_class: MachineClass) -> dict[str, Any]:
+    """The machine properties given, typed; checks the accelerator."""
+    opts = config.machine_opts.find(None)
     properties: dict[str, Any] = {}
     for opt in opts or ():
         if opt.name in ("type", "accel"):
             continue
-        if opt.name == "help":
-            from emulator.cli import ExitRequest
-            raise ExitRequest(_machine_properties_help(machine_class))
         desc = machine_class.find_property(opt.name)
         if desc is None:
             raise CliError(f"Property '{machine_class.type_name}.{opt.name}' not found")
@@ -75,7 +83,7 @@ def select_machine(config: Config) -> tuple[MachineClass, dict[str, Any]]:
     accel = opts.get("accel") if opts is not None else None
     if accel is not None and accel not in ("tcg",):
         raise CliError(f"invalid accelerator {accel}")
-    return machine_class, properties
+    return properties
 
 
 def _property_value(kind: OptType, name: str, text: str) -> Any:
@@ -105,12 +113,18 @@ class System:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.name = config.name
-        self.machine_class, self.machine_properties = select_machine(config)
+        self.machine_class = select_machine(config)
+        # Images, devices and properties, checked in QEMU's order.
+        self.checked = check_config(config.vm)
+        self.machine_properties = machine_properties(config, self.machine_class)
         self.machine: Machine | None = None
         self.runstate = RunControl(self._send_event)
         self.runstate.autostart = not config.start_paused
         if config.no_shutdown:
             self.runstate.shutdown_action = "pause"
+        if config.no_reboot:
+            self.runstate.reboot_action = "shutdown"
+        self._check_smp(config)
         self.hub = MonitorHub({}, available=command_available(self.runstate),
                               after_command=self._main_loop_turn)
         self.registry = build_registry(self)
@@ -118,6 +132,8 @@ class System:
         self._events = generated.load("qapi_events")
         self._previous_emitter: events.Emitter | None = None
         self.chardevs: dict[str, chardev.Chardev] = {}
+        self.serial_chardevs: list[chardev.Chardev | None] = []
+        self._serial_monitors: list[MonitorSpec] = []
         self._chardev_locations: dict[str, str] = {}
         self._exit = asyncio.Event()
         self._turn_scheduled = False
@@ -133,6 +149,8 @@ class System:
         self.hub.queue_event(message["event"], message)
 
     def _schedule_turn(self) -> None:
+        if self.machine is not None:
+            self.machine.interrupt_cpus()
         if not self._turn_scheduled:
             self._turn_scheduled = True
             asyncio.get_running_loop().call_soon(self._scheduled_turn)
@@ -143,6 +161,9 @@ class System:
 
     def _main_loop_turn(self) -> None:
         if self.runstate.process_requests():
+            if self.machine is not None:
+                # As QEMU's exit: nothing more runs in the guest.
+                self.machine.vm_state_changed(False, "shutdown")
             self._exit.set()
 
     # -- start-up -----------------------------------------------------------
@@ -153,6 +174,9 @@ class System:
         self._previous_emitter = events.set_emitter(self._queue_event)
         self.hub.start()
         self._create_chardevs()
+        for device in self.chardevs.values():
+            if isinstance(device, chardev.MuxChardev):
+                device.quit_handler = self._quit
         self._create_monitors()
         for chardev_id, device in self.chardevs.items():
             try:
@@ -176,8 +200,16 @@ class System:
                 raise CliError(str(err), location) from None
             self.chardevs[device.id] = device
             self._chardev_locations[device.id] = location
-        for index, (spec, location) in enumerate(self.config.serials):
+        for opts, file_location in self.config.vm.chardevs:
+            try:
+                device = chardev.create_chardev(opts)
+            except (chardev.ChardevError, OptsError) as err:
+                raise OptionError(str(err), file_location) from None
+            self.chardevs[device.id] = device
+            self._chardev_locations[device.id] = ""
+        for index, (spec, location) in enumerate(self._serial_specs()):
             if spec == "none":
+                self.serial_chardevs.append(None)
                 continue
             label = f"serial{index}"
             try:
@@ -196,10 +228,36 @@ class System:
                                     f"device to character backend '{spec}'")
             self.chardevs[label] = device
             self._chardev_locations[label] = location
+            self.serial_chardevs.append(device)
+            if spec.startswith("mon:"):
+                self._serial_monitors.append(MonitorSpec(label, "readline", False, location))
+
+    def _quit(self) -> None:
+        self.runstate.shutdown_action = "poweroff"
+        self.runstate.request_shutdown("host-qmp-quit")
+
+    def _serial_specs(self) -> list[tuple[str, str]]:
+        """The -serial options, or the default serial port's (QEMU's
+        choice: on the terminal with -nographic, shared with the monitor
+        when that is the default too)."""
+        if self.config.serials:
+            return self.config.serials
+        if not (self.config.defaults and self.machine_class.has_serial):
+            return []
+        if self.config.nographic:
+            if self.config.default_monitor:
+                return [("mon:stdio", "-nographic")]
+            return [("stdio", "-nographic")]
+        return [("null", "")]
+
+    def _default_serial_takes_monitor(self) -> bool:
+        return (not self.config.serials and self.config.defaults
+                and self.machine_class.has_serial and self.config.nographic)
 
     def _create_monitors(self) -> None:
-        monitors = list(self.config.monitors)
-        if self.config.nographic and self.config.default_monitor:
+        monitors = list(self.config.monitors) + self._serial_monitors
+        if (self.config.nographic and self.config.default_monitor and self.config.defaults
+                and not self._default_serial_takes_monitor()):
             opts = chardev.parse_compat(self.config.chardev_opts, "compat_monitor0", "stdio")
             self.chardevs["compat_monitor0"] = chardev.create_chardev(opts)
             self._chardev_locations["compat_monitor0"] = "-nographic"
@@ -221,17 +279,41 @@ class System:
         return open_session
 
     def exit_preconfig(self) -> None:
-        """Build the machine; then start the guest unless ``-S``."""
+        """Build the machine; then start the guest unless ``-S``.  Raises
+        CliError when the machine cannot be built."""
         config = MachineConfig(properties=dict(self.machine_properties),
-                               serial_chardevs=[device for label, device in self.chardevs.items()
-                                                if label.startswith("serial")])
+                               smp_cpus=self.config.smp_cpus,
+                               ram_size=self.checked.memory.size,
+                               drives=self.checked.drives,
+                               virtio_devices=self.checked.virtio_placement,
+                               serial_chardevs=list(self.serial_chardevs),
+                               icount_shift=self.config.icount_shift,
+                               log_items=self.config.log_items,
+                               log_file=self.config.log_file,
+                               firmware_dirs=tuple(self.config.firmware_dirs),
+                               nographic=self.config.nographic,
+                               events=self.runstate)
         self.runstate.phase = Phase.MACHINE_INITIALIZED
-        self.machine = self.machine_class.init(self.machine_class, config)
+        try:
+            self.machine = self.machine_class.init(self.machine_class, config)
+        except MachineInitExit as request:
+            self.runstate.request_exit(request.status)
+            return
         self.runstate.reset_machine = self.machine.reset
         self.runstate.add_change_handler(self.machine.vm_state_changed)
+        for device in self.chardevs.values():
+            if isinstance(device, chardev.MuxChardev):
+                device.open_frontends()
         self.runstate.phase = Phase.MACHINE_READY
         if self.runstate.autostart:
             self.runstate.cont()
+
+    def _check_smp(self, config: Config) -> None:
+        limit = self.machine_class.max_cpus
+        if config.smp_cpus > limit or (config.smp_max_cpus or 0) > limit:
+            raise CliError(f"Invalid SMP CPUs {max(config.smp_cpus, config.smp_max_cpus or 0)}."
+                           f" The max CPUs supported by machine '{self.machine_class.name}'"
+                           f" is {limit}")
 
     # -- what commands ask of the emulator ----------------------------------
 

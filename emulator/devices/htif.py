@@ -9,12 +9,11 @@ low byte of the payload. The response lands in `fromhost`. As in QEMU, a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import BinaryIO
 
 
 class Htif:
-    def __init__(self, tohost_offset: int, fromhost_offset: int, output: BinaryIO,
-                 on_exit: Callable[[int], None]) -> None:
+    def __init__(self, tohost_offset: int, fromhost_offset: int,
+                 output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self.tohost_offset = tohost_offset
         self.fromhost_offset = fromhost_offset
         self._out = output
@@ -63,9 +62,7 @@ class Htif:
             self._on_exit(payload >> 1)
             return True
         if device == 1 and cmd == 1:
-            self._out.write(bytes((payload & 0xFF,)))
-            if payload & 0xFF == 0x0A:
-                self._out.flush()
+            self._out(bytes((payload & 0xFF,)))
             response = 0x100 | (payload & 0xFF)
         elif device == 1 and cmd == 0:
             self.tohost = 0         # console read request: no input to give

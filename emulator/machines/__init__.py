@@ -1,1 +1,6 @@
-"""Machines: the boards that wire a CPU, memory and devices together."""
+"""Machines: the boards that wire CPUs, memory and devices together.
+Importing the package registers them."""
+
+from emulator.machines import spike, virt
+
+__all__ = ["spike", "virt"]

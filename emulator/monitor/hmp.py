@@ -37,20 +37,52 @@ class HumanMonitor:
             "system_powerdown": self._simple(self.system.runstate.request_powerdown),
             "quit": self._quit, "q": self._quit,
         }
-        self._write(f"QEMU {major}.{minor}.{micro} monitor - type 'help' for more "
-                    f"information\n{PROMPT}")
+        # On a chardev shared with a serial port (mon:stdio), output waits
+        # while the serial port has the focus.
+        self._focused = bool(getattr(connection, "focused", True))
+        self._held: list[bytes] = []
+        self._echo = bool(getattr(connection, "is_terminal", False))
+        banner = f"QEMU {major}.{minor}.{micro} monitor - type 'help' for more information\n"
+        self._write(banner + PROMPT if self._focused else banner)
 
     def _write(self, text: str) -> None:
-        self.connection.write(text.replace("\n", "\r\n").encode())
+        data = text.replace("\n", "\r\n").encode()
+        if self._focused:
+            self.connection.write(data)
+        else:
+            self._held.append(data)
+
+    def focus_changed(self, focused: bool) -> None:
+        """A mux moved the input focus to (or away from) this monitor."""
+        if focused == self._focused:
+            return
+        if focused:
+            self._focused = True
+            held, self._held = b"".join(self._held), []
+            self.connection.write(held)
+            self._line.clear()
+            self._write(PROMPT)
+        else:
+            self._write("\n")
+            self._focused = False
 
     def data_received(self, data: bytes) -> None:
         for byte in data:
             if byte in (0x0A, 0x0D):
                 if self._line or byte == 0x0A:
                     line, self._line = self._line.decode(errors="replace"), bytearray()
+                    if self._echo:
+                        self._write("\n")
                     self._write(self._run(line.strip()) + PROMPT)
+            elif byte in (0x08, 0x7F):
+                if self._line:
+                    self._line.pop()
+                    if self._echo:
+                        self.connection.write(b"\b \b")
             else:
                 self._line.append(byte)
+                if self._echo:
+                    self.connection.write(bytes((byte,)))
 
     def connection_lost(self) -> None:
         self._line.clear()

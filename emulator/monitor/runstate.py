@@ -88,6 +88,7 @@ class RunControl:
         self.singlestep = False
         self.autostart = True
         self.shutdown_action = "poweroff"
+        self.reboot_action = "reset"
         self.exit_status = 0
         self.reset_machine: Callable[[str], None] | None = None
         self.exit_now: Callable[[], None] | None = None
@@ -96,6 +97,7 @@ class RunControl:
         self._reset_requested = "none"
         self._powerdown_requested = False
         self._vmstop_requested: str | None = None
+        self._exit_requested: int | None = None
         self.shutdown_signal = 0
         self.request_hook: Callable[[], None] | None = None
 
@@ -176,7 +178,16 @@ class RunControl:
         self._kick()
 
     def request_reset(self, cause: str) -> None:
+        if self.reboot_action == "shutdown" and cause != "subsystem-reset":
+            self.request_shutdown(cause)
+            return
         self._reset_requested = cause
+        self._kick()
+
+    def request_exit(self, status: int) -> None:
+        """End the emulator with `status` at once, without events (what
+        QEMU's exit() from a device does: sifive_test, HTIF)."""
+        self._exit_requested = status
         self._kick()
 
     def request_powerdown(self) -> None:
@@ -199,6 +210,9 @@ class RunControl:
 
     def process_requests(self) -> bool:
         """Carry out pending requests; True when the emulator must exit."""
+        if self._exit_requested is not None:
+            self.exit_status = self._exit_requested
+            return True
         cause, self._shutdown_requested = self._shutdown_requested, "none"
         if cause != "none":
             self._send_event("SHUTDOWN", {"guest": caused_by_guest(cause), "reason": cause})

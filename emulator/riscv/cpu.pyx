@@ -8,21 +8,21 @@ from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from emulator.riscv.cpu_env cimport (
-    LOG_CPU, LOG_EXEC, LOG_IN_ASM, LOG_INT, PRV_M, RISCVEnv, TBF_PRIV_MASK,
+    IRQ_S_EXT, LOG_CPU, LOG_EXEC, LOG_IN_ASM, LOG_INT, PRV_M, RISCVEnv,
+    TBF_PRIV_MASK,
 )
-from emulator.riscv.csr cimport csr_reset, csr_rw
+from emulator.riscv.csr cimport csr_reset, csr_rw, update_mip
 from emulator.riscv.helpers cimport riscv_helper, riscv_raise_illegal
 from emulator.riscv.mmu cimport riscv_mem_fault, riscv_tlb_fill
 from emulator.riscv.state cimport env_set_priv
 from emulator.riscv.translate cimport riscv_translate
 from emulator.riscv.trap cimport riscv_check_interrupt, riscv_do_exception
 from runtime.accel.core cimport (
-    CPUState, EXIT_REQUEST_SHUTDOWN, EXIT_REQUEST_YIELD, REG_F0, TB,
-    cpu_request_exit, fp_leave,
+    CPUState, EXIT_REQUEST_SHUTDOWN, EXIT_REQUEST_YIELD, REG_F0, STOP_BUDGET, STOP_HALT,
+    STOP_REQUEST, TB, cpu_request_exit, fp_leave,
 )
-from runtime.accel.exec_loop cimport cpu_run, tb_flush_everything
+from runtime.accel.exec_loop cimport cpu_run_for, tb_flush_everything
 from runtime.accel.softmmu cimport PhysicalMemory, tlb_flush
-from runtime.accel.tb_cache cimport tbctx_create, tbctx_destroy
 
 from runtime.accel.ops cimport OP_GOTO
 from cpython.ref cimport PyObject
@@ -42,6 +42,11 @@ XREG_NAMES = (
 )
 
 LOG_FLAGS = {"in_asm": LOG_IN_ASM, "exec": LOG_EXEC, "int": LOG_INT, "cpu": LOG_CPU}
+
+# Why run_for() returned.
+RAN_BUDGET = STOP_BUDGET
+RAN_HALTED = STOP_HALT
+RAN_STOPPED = STOP_REQUEST
 
 
 cdef void log_translate(CPUState *cpu, TB *tb) noexcept nogil:
@@ -77,24 +82,20 @@ cdef void log_exec(CPUState *cpu, TB *tb) noexcept nogil:
 
 
 cdef class RiscvCpu:
-    """One RV64GC hart over a PhysicalMemory.
+    """One RV64GC hart over a PhysicalMemory (whose translated code it
+    shares with the other harts there).
 
-    `run()` executes until the machine requests a shutdown; registers and
-    CSRs are readable and writable in between."""
+    `run_for()` executes a turn of it; registers and CSRs are readable and
+    writable in between."""
 
-    def __cinit__(self, PhysicalMemory memory not None, uint64_t hartid=0,
-                  size_t code_cache_size=64 << 20, uint64_t slice_insns=65536):
+    def __cinit__(self, PhysicalMemory memory not None, uint64_t hartid=0):
         self.cpu = <CPUState *>calloc(1, sizeof(CPUState))
         self.env = <RISCVEnv *>calloc(1, sizeof(RISCVEnv))
         if self.cpu == NULL or self.env == NULL:
             raise MemoryError()
-        self.cpu.tbs = tbctx_create(code_cache_size)
-        if self.cpu.tbs == NULL:
-            raise MemoryError("cannot reserve the translation cache")
         self.memory = memory
-        self.cpu.aspace = memory.aspace
+        memory.attach_cpu(self.cpu)
         self.cpu.target_env = self.env
-        self.cpu.slice_insns = slice_insns
         self.env.cpu = self.cpu
         self.env.owner = <PyObject *>self
         self.env.mhartid = hartid
@@ -115,8 +116,8 @@ cdef class RiscvCpu:
     def __dealloc__(self):
         if self.env != NULL and self.env.log != NULL and self.owns_log:
             fclose(self.env.log)
-        if self.cpu != NULL:
-            tbctx_destroy(self.cpu.tbs)
+        if self.cpu != NULL and self.memory is not None:
+            self.memory.detach_cpu(self.cpu)
         free(self.cpu)
         free(self.env)
 
@@ -142,14 +143,18 @@ cdef class RiscvCpu:
 
     # ---- running -----------------------------------------------------------
 
-    def run(self):
-        """Run until a device or the host requests a shutdown."""
+    def run_for(self, uint64_t budget):
+        """Run up to `budget` instructions; returns RAN_BUDGET, RAN_HALTED
+        (waiting for an interrupt) or RAN_STOPPED (request_exit())."""
+        cdef int stop
         with nogil:
-            cpu_run(self.cpu)
+            stop = cpu_run_for(self.cpu, budget)
+        return stop
 
-    def request_exit(self, bint shutdown=True):
-        """Make run() return (shutdown) or just re-poll devices (yield)."""
-        cpu_request_exit(self.cpu, EXIT_REQUEST_SHUTDOWN if shutdown else EXIT_REQUEST_YIELD)
+    def request_exit(self, bint stop=True):
+        """Make run_for() return at the next block boundary (stop), or only
+        look at timers and interrupts again (not stop)."""
+        cpu_request_exit(self.cpu, EXIT_REQUEST_SHUTDOWN if stop else EXIT_REQUEST_YIELD)
 
     # ---- state access --------------------------------------------------------
 
@@ -198,13 +203,20 @@ cdef class RiscvCpu:
         self.env.priv = saved
         return None if cause else old
 
-    def set_irq_line(self, uint64_t mip_bit, bint level):
-        """Drive an interrupt-pending bit of mip (MEIP, SEIP, MTIP, MSIP)."""
-        if level:
-            self.env.mip |= mip_bit
-        else:
-            self.env.mip &= ~mip_bit
+    def set_irq(self, int irq, bint level):
+        """Drive interrupt input `irq` (IRQ_M_EXT, IRQ_S_EXT, ...). mip.SEIP
+        is the external line or what software wrote, as QEMU has it."""
+        if not 0 <= irq < 16:
+            raise ValueError(irq)
+        if irq == IRQ_S_EXT:
+            self.env.external_seip = level
+            level = level or self.env.software_seip
+        update_mip(self.env, <uint64_t>1 << irq, (<uint64_t>1 << irq) if level else 0)
         cpu_request_exit(self.cpu, EXIT_REQUEST_YIELD)
+
+    @property
+    def hartid(self):
+        return self.env.mhartid
 
     def stats(self):
         """Counters of the translation machinery."""
@@ -242,9 +254,9 @@ cdef class RiscvCpu:
         """The function name logs show for `pc` (set `symbolizer`)."""
         return self.symbolizer(pc) if self.symbolizer is not None else ""
 
-    def set_log(self, items, path=None):
+    def set_log(self, items, path=None, bint append=False):
         """Enable `-d`-style logging of `items` (in_asm, exec, int, cpu) to
-        `path` (stderr when None)."""
+        `path` (stderr when None; added to its end with `append`)."""
         mask = 0
         for item in items:
             if item not in LOG_FLAGS:
@@ -256,7 +268,7 @@ cdef class RiscvCpu:
             self.env.log = stderr
             self.owns_log = False
         else:
-            self.env.log = fopen(str(path).encode(), b"w")
+            self.env.log = fopen(str(path).encode(), b"a" if append else b"w")
             if self.env.log == NULL:
                 raise OSError(f"cannot open log file {path}")
             self.owns_log = True

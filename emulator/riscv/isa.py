@@ -294,3 +294,18 @@ def find(insn: int, specs: list[InsnSpec] | None = None) -> InsnSpec | None:
         if insn & spec.mask == spec.match:
             return spec
     return None
+
+
+# The hart as device trees describe it (riscv,isa): the single-letter
+# extensions of misa in QEMU's order, then the multi-letter ones the hart
+# implements, in QEMU's order (QEMU's default CPU also has "h").
+SINGLE_LETTER_ORDER = "IEMAFDQCPVH"
+MULTI_LETTER_EXTENSIONS = (
+    "zicsr", "zifencei", "zihintpause", "zba", "zbb", "zbc", "zbs", "sstc",
+)
+
+
+def isa_string(misa: int, xlen: int = 64) -> str:
+    """The ``riscv,isa`` string of a hart with `misa`."""
+    letters = "".join(c.lower() for c in SINGLE_LETTER_ORDER if misa >> (ord(c) - ord("A")) & 1)
+    return "_".join((f"rv{xlen}{letters}", *MULTI_LETTER_EXTENSIONS))

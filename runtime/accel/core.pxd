@@ -120,10 +120,6 @@ ctypedef struct MemRegion:
     int min_access            # MMIO: valid access sizes in bytes
     int max_access
 
-ctypedef struct AddressSpace:
-    MemRegion *regions[MAX_REGIONS]   # sorted by priority, highest first
-    int n_regions
-
 ctypedef struct TlbDetail:
     uint64_t phys_page        # guest physical address of the page
     MemRegion *region         # region holding the page start (NULL: none)
@@ -185,6 +181,18 @@ ctypedef struct TBContext:
     uint64_t tb_count
     uint64_t flush_count
 
+ctypedef struct CPUState
+
+ctypedef struct AddressSpace:
+    MemRegion *regions[MAX_REGIONS]   # sorted by priority, highest first
+    int n_regions
+    # Translated code is a property of the memory it came from: every CPU
+    # on this address space shares one cache, and a write by any of them
+    # invalidates what all of them translated.
+    TBContext *tbs
+    CPUState **cpus
+    int n_cpus
+
 # ---------------------------------------------------------------------------
 # Floating point (fpu_ops.h)
 
@@ -199,8 +207,6 @@ cdef extern from "fpu_ops.h":
 
 # ---------------------------------------------------------------------------
 # Target hooks
-
-ctypedef struct CPUState
 
 ctypedef int (*translate_fn)(CPUState *cpu, TB *tb, int max_ops) noexcept nogil
 ctypedef int (*tlb_fill_fn)(CPUState *cpu, uint64_t vaddr, int size, int access,
@@ -223,9 +229,8 @@ ctypedef struct TargetHooks:
     helper_fn helper
     raise_illegal_fn raise_illegal
     # Set by the machine: bring timers and interrupt lines up to date
-    # between slices of execution, and sleep while the CPU is halted.
+    # between slices of execution.
     poll_fn poll
-    poll_fn wait_event
     tb_log_fn log_translate    # optional: called after a TB is translated
     tb_log_fn log_exec         # optional: called before a TB runs (no chaining)
 
@@ -257,7 +262,6 @@ ctypedef struct CPUState:
     TargetHooks hooks
     void *target_env
     void *board               # the machine's timer/interrupt state
-    uint64_t slice_insns      # instructions per cpu_exec call between polls
     # statistics
     uint64_t tb_lookups
     uint64_t tb_translations

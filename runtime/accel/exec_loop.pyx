@@ -1,7 +1,7 @@
 # The CPU loop: find or translate the translation block at the current pc,
 # run its pre-decoded ops in a switch over C data without the GIL, follow
 # chained successors, and turn exits, exceptions and halts into the next
-# step. `cpu_run` wraps it with the machine's polling of timers and
+# step. `cpu_run_for` wraps it with the machine's polling of timers and
 # interrupt lines.
 #
 # Instruction counting is exact: a TB adds its instruction count when it
@@ -296,9 +296,14 @@ cdef int exec_sc(CPUState *cpu, const Op *op, int mmu_idx) noexcept nogil:
 # Finding and making translation blocks
 
 cdef void tb_flush_everything(CPUState *cpu) noexcept nogil:
+    """Drop all translated code. The other CPUs sharing it are not running
+    (they take turns in one thread), so their TLBs and jump caches are
+    emptied here too."""
+    cdef int i
     tb_flush_all(cpu.tbs)
     code_bitmaps_clear(cpu.aspace)
-    tlb_flush(cpu)
+    for i in range(cpu.aspace.n_cpus):
+        tlb_flush(cpu.aspace.cpus[i])
 
 
 cdef TB *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags) noexcept nogil:
@@ -908,26 +913,29 @@ cdef int run_blocks(CPUState *cpu) noexcept nogil:
             break
 
 
-cdef int cpu_run(CPUState *cpu) noexcept nogil:
-    """Run the machine until a shutdown is requested: slices of execution
+cdef int cpu_run_for(CPUState *cpu, uint64_t budget) noexcept nogil:
+    """Run up to `budget` instructions (a CPU's turn): slices of execution
     between which the machine polls its timers and the target takes pending
-    interrupts."""
-    while cpu.exit_request != EXIT_REQUEST_SHUTDOWN:
+    interrupts. Returns STOP_BUDGET when the budget is used, STOP_HALT when
+    the CPU waits for an interrupt, STOP_REQUEST when someone asked the
+    loop to stop (EXIT_REQUEST_SHUTDOWN, consumed here)."""
+    cdef uint64_t end = cpu.instret + budget
+    while True:
+        if cpu.exit_request == EXIT_REQUEST_SHUTDOWN:
+            cpu.exit_request = EXIT_REQUEST_NONE
+            return STOP_REQUEST
         cas_int(&cpu.exit_request, EXIT_REQUEST_YIELD, EXIT_REQUEST_NONE)
+        if cpu.instret >= end:
+            return STOP_BUDGET
         # The machine may lower the limit to its next timer deadline.
-        cpu.instret_limit = cpu.instret + cpu.slice_insns
+        cpu.instret_limit = end
         if cpu.exit_request != EXIT_REQUEST_NONE:
             cpu.instret_limit = 0
         if cpu.hooks.poll != NULL:
             cpu.hooks.poll(cpu)
-        if cpu.exit_request == EXIT_REQUEST_SHUTDOWN:
-            break
         # Wakes a halted CPU when an interrupt is pending, and takes it
         # when it is enabled.
         cpu.hooks.check_interrupt(cpu)
         if cpu.halted:
-            if cpu.hooks.wait_event != NULL:
-                cpu.hooks.wait_event(cpu)
-            continue
+            return STOP_HALT
         cpu_exec(cpu)
-    return 0

@@ -114,3 +114,5 @@ cdef class PhysicalMemory:
                                     void *opaque, object owner, int priority=*,
                                     int min_access=*, int max_access=*) except NULL
     cdef uint8_t *host_range(self, uint64_t paddr, uint64_t length) except? NULL
+    cdef int attach_cpu(self, CPUState *cpu) except -1
+    cdef void detach_cpu(self, CPUState *cpu) noexcept

@@ -6,7 +6,7 @@ import sys
 import traceback
 
 from libc.stdint cimport uint8_t, uint64_t, uintptr_t
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy, memset
 from posix.mman cimport (
     MAP_ANONYMOUS, MAP_FAILED, MAP_PRIVATE, PROT_READ as MPROT_READ,
@@ -21,7 +21,9 @@ from runtime.accel.core cimport (
     TLB_ONESHOT, TLB_SIZE, TlbDetail, TlbEntry, TlbFill, fp_leave, mmio_read_fn,
     mmio_write_fn,
 )
-from runtime.accel.tb_cache cimport tb_invalidate_phys_range, tb_page_has_code
+from runtime.accel.tb_cache cimport (
+    tb_invalidate_phys_range, tb_page_has_code, tbctx_create, tbctx_destroy,
+)
 
 cdef extern from "sys/mman.h":
     int MAP_NORESERVE
@@ -130,7 +132,9 @@ cdef void mark_code_page(CPUState *cpu, uint64_t phys_page) noexcept nogil:
     if r.code_bitmap[n >> 3] & bit:
         return
     r.code_bitmap[n >> 3] |= bit
-    tlb_protect_code_page(cpu, phys_page)
+    cdef int i
+    for i in range(cpu.aspace.n_cpus):
+        tlb_protect_code_page(cpu.aspace.cpus[i], phys_page)
 
 
 cdef void code_bitmaps_clear(AddressSpace *aspace) noexcept nogil:
@@ -449,10 +453,18 @@ cdef class PhysicalMemory:
     """The guest physical address space a machine builds: RAM (allocated
     lazily, like anonymous memory), ROM and MMIO regions. Devices written in
     Python provide `mmio_read(offset, size) -> int` and
-    `mmio_write(offset, size, value) -> bool` (True stops the CPU loop)."""
+    `mmio_write(offset, size, value) -> bool` (True stops the CPU loop).
 
-    def __cinit__(self):
+    It also holds the code translated from it (`code_cache_size` bytes of
+    translation blocks), shared by the CPUs attached to it."""
+
+    def __cinit__(self, size_t code_cache_size=64 << 20):
         self.aspace = <AddressSpace *>calloc(1, sizeof(AddressSpace))
+        if self.aspace == NULL:
+            raise MemoryError()
+        self.aspace.tbs = tbctx_create(code_cache_size)
+        if self.aspace.tbs == NULL:
+            raise MemoryError("cannot reserve the translation cache")
         self._devices = []
 
     def __dealloc__(self):
@@ -466,7 +478,30 @@ cdef class PhysicalMemory:
                 munmap(r.host, r.size)
             free(r.code_bitmap)
             free(r)
+        tbctx_destroy(self.aspace.tbs)
+        free(self.aspace.cpus)
         free(self.aspace)
+
+    cdef int attach_cpu(self, CPUState *cpu) except -1:
+        """Let `cpu` run on this memory (and share its translated code)."""
+        cdef CPUState **grown = <CPUState **>realloc(
+            self.aspace.cpus, (self.aspace.n_cpus + 1) * sizeof(CPUState *))
+        if grown == NULL:
+            raise MemoryError()
+        self.aspace.cpus = grown
+        self.aspace.cpus[self.aspace.n_cpus] = cpu
+        self.aspace.n_cpus += 1
+        cpu.aspace = self.aspace
+        cpu.tbs = self.aspace.tbs
+        return 0
+
+    cdef void detach_cpu(self, CPUState *cpu) noexcept:
+        cdef int i, j = 0
+        for i in range(self.aspace.n_cpus):
+            if self.aspace.cpus[i] != cpu:
+                self.aspace.cpus[j] = self.aspace.cpus[i]
+                j += 1
+        self.aspace.n_cpus = j
 
     cdef MemRegion *new_region(self, uint64_t base, uint64_t size, int kind,
                                int priority) except NULL:
@@ -541,11 +576,21 @@ cdef class PhysicalMemory:
         raise ValueError(f"0x{paddr:x}+0x{length:x} is not guest RAM or ROM")
 
     def write(self, uint64_t paddr, const uint8_t[::1] data not None):
-        """Copy bytes into RAM or ROM (loaders; not visible to cached code)."""
-        if data.shape[0] == 0:
+        """Copy bytes into RAM or ROM (loaders, device DMA); code translated
+        from the bytes overwritten is dropped."""
+        cdef uint64_t length = data.shape[0]
+        if length == 0:
             return
-        cdef uint8_t *dst = self.host_range(paddr, data.shape[0])
-        memcpy(dst, &data[0], data.shape[0])
+        cdef uint8_t *dst = self.host_range(paddr, length)
+        memcpy(dst, &data[0], length)
+        cdef uint64_t page = paddr & PAGE_MASK
+        cdef uint64_t end = paddr + length
+        cdef uint64_t start
+        while page < end:
+            start = paddr if paddr > page else page
+            tb_invalidate_phys_range(self.aspace.tbs, start,
+                                     end if end < page + PAGE_SIZE else page + PAGE_SIZE)
+            page += PAGE_SIZE
 
     def read(self, uint64_t paddr, uint64_t length):
         if length == 0:

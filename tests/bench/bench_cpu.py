@@ -6,8 +6,8 @@ only; nothing here fails on speed.
 
 - instructions: exact, from cyqemu's retired-instruction count (both run the
   same ELF to the same checksum, which is checked).
-- cyqemu run: time inside `machine.run()` (no interpreter start-up);
-  cyqemu process: `python -m emulator.riscv.run` wall time.
+- cyqemu run: time the hart runs the guest, in process (no start-up);
+  cyqemu process: `cyqemu-system-riscv64` wall time.
 - QEMU process: `qemu-system-riscv64` wall time; QEMU run: the same minus
   the wall time of a guest that exits at once (QEMU's start-up).
 - MIPS = instructions / run time; ratio = cyqemu / QEMU time.
@@ -17,7 +17,6 @@ env `CYQEMU_BENCH_SCALE` (default 8, about 210 million instructions).
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -40,22 +39,20 @@ def _wall(cmd: list[str]) -> tuple[float, bytes]:
     return time.perf_counter() - t0, proc.stdout
 
 
-def _run_in_process(elf: Path) -> tuple[float, int, bytes]:
-    from emulator.machines.virt_bare import VirtMachine
-
-    out = io.BytesIO()
-    machine = VirtMachine(elf, stdout=out)
+def _run_in_process(elf: Path) -> tuple[float, int]:
+    run = harness.InProcessBoard(elf)
     t0 = time.perf_counter()
-    machine.run()
-    return time.perf_counter() - t0, machine.cpu.instret, out.getvalue()
+    run.run()
+    return time.perf_counter() - t0, run.board.harts[0].instret
 
 
 def measure() -> dict[str, float]:
     elf = harness.build_guest("bench_cpu", "virt", (f"-DSCALE={SCALE}",))
     empty = harness.build_guest("hello", "virt")
-    ours_run, insns, ours_out = min(_run_in_process(elf) for _ in range(REPS))
-    ours_proc = min(
-        _wall([sys.executable, "-m", "emulator.riscv.run", str(elf)])[0] for _ in range(REPS))
+    ours_run, insns = min(_run_in_process(elf) for _ in range(REPS))
+    ours = [_wall([harness.cyqemu_binary(), *harness.board_args(elf)]) for _ in range(REPS)]
+    ours_proc = min(t for t, _ in ours)
+    ours_out = ours[0][1]
     qemu = [_wall(harness.qemu_command(elf)) for _ in range(REPS)]
     qemu_proc = min(t for t, _ in qemu)
     qemu_start = min(_wall(harness.qemu_command(empty))[0] for _ in range(REPS))

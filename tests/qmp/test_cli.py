@@ -4,6 +4,7 @@ too; cyqemu's side runs in-process, for speed."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -89,7 +90,10 @@ def test_errors_like_qemu(index: int, qemu_results: dict[int, tuple[int, str]], 
     monkeypatch.setattr(sys, "argv", [PROGRAM])
     status = main(_with_tmp(CASES[index], tmp))
     expected_status, expected_stderr = qemu_results[index]
-    assert (status, capsys.readouterr().err) == (expected_status, expected_stderr)
+    # cyqemu names an unknown machine type and lists the known ones, where
+    # QEMU says no more than "unsupported machine type".
+    ours = re.sub(r"Machine type '[^']*' is not one of: [a-z, ]*\n", "", capsys.readouterr().err)
+    assert (status, ours) == (expected_status, expected_stderr)
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str],

@@ -9,11 +9,10 @@ that goes into them, so re-runs only redo what changed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
-import threading
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,36 +81,76 @@ def build_guest(name: str, machine: str = "virt", extra_cflags: tuple[str, ...] 
     return out
 
 
+def cyqemu_binary() -> str:
+    """The emulator's command, as installed beside this Python."""
+    installed = Path(sys.executable).parent / "cyqemu-system-riscv64"
+    return str(installed) if installed.exists() else "cyqemu-system-riscv64"
+
+
+def board_args(elf: Path, machine: str = "virt") -> list[str]:
+    """The options both emulators run a bare-metal guest with."""
+    return ["-M", machine, "-m", "128M", "-bios", "none", "-kernel", str(elf), "-nographic",
+            "-monitor", "none", "-serial", "stdio"]
+
+
 def run_cyqemu(elf: Path, machine: str = "virt", timeout: float = 60.0,
                icount_shift: int | None = None, log_items: tuple[str, ...] = (),
                log_file: Path | None = None) -> RunResult:
-    """Run the guest in this process; a watchdog stops it after `timeout`."""
-    from emulator.machines.spike import SpikeMachine
-    from emulator.machines.virt_bare import VirtMachine
-
-    cls = {"virt": VirtMachine, "spike": SpikeMachine}[machine]
-    out = io.BytesIO()
-    m = cls(elf, stdout=out, icount_shift=icount_shift, log_items=log_items,
-            log_file=log_file)
-    timed_out = threading.Event()
-
-    def stop() -> None:
-        timed_out.set()
-        m.cpu.request_exit(True)
-
-    watchdog = threading.Timer(timeout, stop)
-    watchdog.start()
+    """Run the guest with cyqemu's command line; stopped after `timeout`."""
+    cmd = [cyqemu_binary(), *board_args(elf, machine)]
+    if icount_shift is not None:
+        cmd += ["-icount", f"shift={icount_shift}"]
+    if log_items:
+        cmd += ["-d", ",".join(log_items)]
+    if log_file is not None:
+        cmd += ["-D", str(log_file)]
     try:
-        code = m.run()
-    finally:
-        watchdog.cancel()
-    return RunResult(out.getvalue(), code, timed_out.is_set())
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        return RunResult(exc.stdout or b"", -1, True)
+    return RunResult(proc.stdout, proc.returncode)
+
+
+class InProcessBoard:
+    """A board built in this process and run hart by hart, without the
+    emulator's main loop (for profiling and timing the CPU alone)."""
+
+    def __init__(self, elf: Path, machine: str = "virt", ram_size: int = 128 << 20) -> None:
+        from emulator.machine import MachineConfig, find_machine
+        from emulator.machines.riscv_board import RiscvBoard
+
+        self.exit_status: int | None = None
+        machine_class = find_machine(machine)
+        assert machine_class is not None
+        config = MachineConfig(properties={"firmware": "none", "kernel": str(elf)},
+                               ram_size=ram_size, events=self)
+        board = machine_class.init(machine_class, config)
+        assert isinstance(board, RiscvBoard)
+        self.board = board
+
+    def request_exit(self, status: int) -> None:
+        self.exit_status = status
+        for hart in self.board.harts:
+            hart.request_exit(True)
+
+    def request_reset(self, cause: str) -> None:
+        raise AssertionError(f"unexpected reset ({cause})")
+
+    def request_shutdown(self, cause: str) -> None:
+        raise AssertionError(f"unexpected shutdown ({cause})")
+
+    def run(self) -> int:
+        """Run until the guest exits; returns its status."""
+        hart = self.board.harts[0]
+        self.board.clock.start()
+        while self.exit_status is None:
+            hart.run_for(1 << 40)
+        return self.exit_status
 
 
 def qemu_command(elf: Path, machine: str = "virt", extra: tuple[str, ...] = ()) -> list[str]:
-    return [QEMU, "-M", machine, "-cpu", QEMU_CPU, "-m", "128M", "-bios", "none",
-            "-kernel", str(elf), "-nographic", "-monitor", "none", "-serial", "stdio",
-            *extra]
+    return [QEMU, "-cpu", QEMU_CPU, *board_args(elf, machine), *extra]
 
 
 def run_qemu(elf: Path, machine: str = "virt", timeout: float = 60.0,

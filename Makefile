@@ -2,7 +2,7 @@
 #
 #   make install   venv + editable install, Debian packages (as root),
 #                  QEMU's source into .cache/qemu-src, Cython extensions
-#   make run       compile the project's QMP schema and show the output
+#   make run       boot the default guest (OpenSBI + U-Boot) on the virt board
 #   make test      the default test suite
 #   make bench     the benchmarks (they print figures, never fail on speed)
 #
@@ -56,15 +56,20 @@ build: .stamp-venv
 	@if [ -f setup.py ]; then $(VPY) setup.py build_ext --inplace; fi
 	$(VPY) -m emulator.generated
 
+# The default guest: Debian's OpenSBI and U-Boot on the virt board when
+# they are installed, else the project's console guest (tests/riscv/guest).
 run: install
-	@rm -rf $(RUN_OUT)
-	$(VENV)/bin/qapi-gen -o $(RUN_OUT) $(SCHEMA)
-	@echo "== generated from $(SCHEMA) into $(RUN_OUT):"
-	@cd $(RUN_OUT) && find . -type f | sort | while read -r f; do \
-		printf '%8d bytes  %s\n' "$$(wc -c < "$$f")" "$${f#./}"; done
-	@cd $(RUN_OUT) && find . -type f | sort | while read -r f; do \
-		n=$$(wc -l < "$$f"); printf '\n== %s (%d lines)\n' "$${f#./}" "$$n"; \
-		head -n 80 "$$f"; [ "$$n" -le 80 ] || echo "... ($$((n - 80)) more lines)"; done
+	@opensbi=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin; \
+	uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin; \
+	echo "== cyqemu-system-riscv64 -M virt: Ctrl-A x quits, Ctrl-A c switches to the monitor"; \
+	if [ -f "$$opensbi" ] && [ -f "$$uboot" ]; then \
+		exec $(VENV)/bin/cyqemu-system-riscv64 -M virt -nographic \
+			-bios "$$opensbi" -kernel "$$uboot"; \
+	else \
+		guest=$$($(VPY) -c 'import tests.riscv.harness as h; print(h.build_guest("console"))'); \
+		exec $(VENV)/bin/cyqemu-system-riscv64 -M virt -nographic -bios none \
+			-kernel "$$guest"; \
+	fi
 
 test: install
 	$(VPY) -m pytest tests

@@ -6,19 +6,20 @@ visitor's tree is converted here: ``Annotated`` parts with a condition
 become ``{"if": COND, "value": X}``.
 """
 
+import importlib
 import json
 import sys
 
+# QEMU's `qapi` package, not the project's of the same name.
 sys.path.insert(0, sys.argv[1])
-
-import qapi.introspect  # noqa: E402
-from qapi.introspect import Annotated, QAPISchemaGenIntrospectVisitor  # noqa: E402
-from qapi.schema import QAPISchema  # noqa: E402
+introspect = importlib.import_module("qapi.introspect")
+QAPISchema = importlib.import_module("qapi.schema").QAPISchema
+Annotated = introspect.Annotated
 
 # The visitor turns its tree into C and then forgets it: catch the tree
 # on its way into the C conversion.
 captured = []
-to_qlit = qapi.introspect._tree_to_qlit
+to_qlit = introspect._tree_to_qlit
 
 
 def capture_tree(obj, *args, **kwargs):
@@ -27,7 +28,7 @@ def capture_tree(obj, *args, **kwargs):
     return to_qlit(obj, *args, **kwargs)
 
 
-qapi.introspect._tree_to_qlit = capture_tree
+introspect._tree_to_qlit = capture_tree
 
 
 def plain(node):
@@ -43,6 +44,6 @@ def plain(node):
     return node
 
 
-visitor = QAPISchemaGenIntrospectVisitor("", len(sys.argv) > 3 and sys.argv[3] == "-u")
+visitor = introspect.QAPISchemaGenIntrospectVisitor("", len(sys.argv) > 3 and sys.argv[3] == "-u")
 QAPISchema(sys.argv[2]).visit(visitor)
 json.dump(plain(captured[0]), sys.stdout)

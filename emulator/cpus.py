@@ -40,10 +40,6 @@ class RoundRobinRunner:
         self._give_way = False
         self._scheduled: asyncio.Handle | asyncio.TimerHandle | None = None
 
-    @property
-    def running(self) -> bool:
-        return self._running
-
     def start(self) -> None:
         """Let the harts run (the guest starts or resumes)."""
         if self._running:

@@ -207,6 +207,11 @@ class System:
                 raise OptionError(str(err), file_location) from None
             self.chardevs[device.id] = device
             self._chardev_locations[device.id] = ""
+        if self._default_monitor_on_stdio():
+            # Made before the serial ports, as QEMU makes its monitors first.
+            opts = chardev.parse_compat(self.config.chardev_opts, "compat_monitor0", "stdio")
+            self.chardevs["compat_monitor0"] = chardev.create_chardev(opts)
+            self._chardev_locations["compat_monitor0"] = "-nographic"
         for index, (spec, location) in enumerate(self._serial_specs()):
             if spec == "none":
                 self.serial_chardevs.append(None)
@@ -250,17 +255,17 @@ class System:
             return [("stdio", "-nographic")]
         return [("null", "")]
 
+    def _default_monitor_on_stdio(self) -> bool:
+        return (self.config.nographic and self.config.default_monitor and self.config.defaults
+                and not self._default_serial_takes_monitor())
+
     def _default_serial_takes_monitor(self) -> bool:
         return (not self.config.serials and self.config.defaults
                 and self.machine_class.has_serial and self.config.nographic)
 
     def _create_monitors(self) -> None:
         monitors = list(self.config.monitors) + self._serial_monitors
-        if (self.config.nographic and self.config.default_monitor and self.config.defaults
-                and not self._default_serial_takes_monitor()):
-            opts = chardev.parse_compat(self.config.chardev_opts, "compat_monitor0", "stdio")
-            self.chardevs["compat_monitor0"] = chardev.create_chardev(opts)
-            self._chardev_locations["compat_monitor0"] = "-nographic"
+        if self._default_monitor_on_stdio():
             monitors.append(MonitorSpec("compat_monitor0", "readline", False, "-nographic"))
         for spec in monitors:
             device = self.chardevs.get(spec.chardev_id)

@@ -213,10 +213,6 @@ cdef class AclintMTimer:
         the timer interrupt is pending at reset as on QEMU)."""
         mtimer_write(self.state, MTIME_, 8, 0)
 
-    @property
-    def mtime(self):
-        return read_mtime(self.state)
-
     def next_deadline_ns(self):
         """Virtual ns until the next timer interrupt of any hart falls due
         (None: no timer is armed)."""

@@ -177,15 +177,6 @@ class Ns16550a:
             chunk = bytes(self._backlog.popleft() for _ in range(min(room, len(self._backlog))))
             self._receive_bytes(chunk)
 
-    def receive_break(self) -> None:
-        self.rbr = 0
-        if len(self.recv_fifo) < FIFO_LENGTH:
-            self.recv_fifo.append(0)
-        else:
-            self.lsr |= LSR_OE
-        self.lsr |= LSR_BI | LSR_DR
-        self._update_irq()
-
     # -- registers ---------------------------------------------------------------
 
     def mmio_read(self, offset: int, size: int) -> int:

@@ -27,10 +27,6 @@ CONTEXT_STRIDE = 0x1000
 ContextOutput = Callable[[int, str, bool], None]
 
 
-def aperture_size(max_contexts: int) -> int:
-    return CONTEXT_BASE + max_contexts * CONTEXT_STRIDE
-
-
 def hart_config(modes_per_hart: Sequence[str]) -> str:
     """QEMU's configuration string: "MS" per hart, comma-separated."""
     return ",".join(modes_per_hart)

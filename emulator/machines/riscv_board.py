@@ -32,7 +32,6 @@ from runtime.accel.softmmu import PhysicalMemory
 
 DRAM_BASE = 0x80000000
 CLINT_BASE = 0x2000000
-CLINT_SIZE = 0x10000
 
 
 class Resettable(Protocol):

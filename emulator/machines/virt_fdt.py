@@ -172,13 +172,7 @@ def _clint(fdt: DeviceTree, intc: list[int]) -> None:
 
 
 def _aclint(fdt: DeviceTree, intc: list[int]) -> None:
-    name = f"/soc/mswi@{CLINT_BASE:x}"
-    fdt.add_subnode(name)
-    fdt.setprop_string(name, "compatible", "riscv,aclint-mswi")
-    fdt.setprop_cells(name, "reg", 0, CLINT_BASE, 0, ACLINT_SWI_SIZE)
-    fdt.setprop_cells(name, "interrupts-extended", *_per_hart(intc, IRQ_M_SOFT))
-    fdt.setprop(name, "interrupt-controller")
-    fdt.setprop_cells(name, "#interrupt-cells", 0)
+    _aclint_swi(fdt, "mswi", CLINT_BASE, ACLINT_SWI_SIZE, intc, IRQ_M_SOFT)
     base = CLINT_BASE + ACLINT_SWI_SIZE
     size = CLINT_SIZE - ACLINT_SWI_SIZE
     name = f"/soc/mtimer@{base:x}"
@@ -187,11 +181,16 @@ def _aclint(fdt: DeviceTree, intc: list[int]) -> None:
     fdt.setprop_cells(name, "reg", 0, base + ACLINT_MTIME, 0, size - ACLINT_MTIME,
                       0, base, 0, ACLINT_MTIME)
     fdt.setprop_cells(name, "interrupts-extended", *_per_hart(intc, IRQ_M_TIMER))
-    name = f"/soc/sswi@{ACLINT_SSWI_BASE:x}"
+    _aclint_swi(fdt, "sswi", ACLINT_SSWI_BASE, ACLINT_SSWI_SIZE, intc, IRQ_S_SOFT)
+
+
+def _aclint_swi(fdt: DeviceTree, kind: str, base: int, size: int, intc: list[int],
+                irq: int) -> None:
+    name = f"/soc/{kind}@{base:x}"
     fdt.add_subnode(name)
-    fdt.setprop_string(name, "compatible", "riscv,aclint-sswi")
-    fdt.setprop_cells(name, "reg", 0, ACLINT_SSWI_BASE, 0, ACLINT_SSWI_SIZE)
-    fdt.setprop_cells(name, "interrupts-extended", *_per_hart(intc, IRQ_S_SOFT))
+    fdt.setprop_string(name, "compatible", f"riscv,aclint-{kind}")
+    fdt.setprop_cells(name, "reg", 0, base, 0, size)
+    fdt.setprop_cells(name, "interrupts-extended", *_per_hart(intc, irq))
     fdt.setprop(name, "interrupt-controller")
     fdt.setprop_cells(name, "#interrupt-cells", 0)
 

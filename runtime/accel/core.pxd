@@ -239,6 +239,8 @@ ctypedef struct CPUState:
     uint64_t pc
     uint64_t instret          # retired guest instructions (exact)
     uint64_t instret_limit    # cpu_exec stops at a TB boundary past this
+    uint64_t exceptions       # exceptions taken (they also use up a turn)
+    uint64_t exception_limit  # cpu_exec stops once `exceptions` reaches it
     uint32_t tb_flags         # target state for TB lookup, kept by the target
     int fetch_mmu_idx
     int data_mmu_idx

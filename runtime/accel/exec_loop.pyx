@@ -408,6 +408,9 @@ cdef int run_blocks(CPUState *cpu) noexcept nogil:
         if tb == NULL:
             cpu.hooks.do_exception(cpu)
             last_tb = NULL
+            cpu.exceptions += 1
+            if cpu.exceptions >= cpu.exception_limit:
+                return STOP_BUDGET
             continue
         if (last_tb != NULL and last_gen == cpu.tbs.generation and not log_exec
                 and not last_tb.invalid and last_tb.flags == tb.flags
@@ -898,6 +901,9 @@ cdef int run_blocks(CPUState *cpu) noexcept nogil:
                 cpu.pc = tb.pc + op.pc_off
                 cpu.instret += op.insn_idx
                 cpu.hooks.do_exception(cpu)
+                cpu.exceptions += 1
+                if cpu.exceptions >= cpu.exception_limit:
+                    return STOP_BUDGET
                 break
             if status == EXEC_JUMP:
                 cpu.instret += op.insn_idx + 1u
@@ -920,12 +926,15 @@ cdef int cpu_run_for(CPUState *cpu, uint64_t budget) noexcept nogil:
     the CPU waits for an interrupt, STOP_REQUEST when someone asked the
     loop to stop (EXIT_REQUEST_SHUTDOWN, consumed here)."""
     cdef uint64_t end = cpu.instret + budget
+    # Exceptions count against the budget too: a guest trapping at every
+    # instruction (a bad trap vector) retires none.
+    cpu.exception_limit = cpu.exceptions + budget
     while True:
         if cpu.exit_request == EXIT_REQUEST_SHUTDOWN:
             cpu.exit_request = EXIT_REQUEST_NONE
             return STOP_REQUEST
         cas_int(&cpu.exit_request, EXIT_REQUEST_YIELD, EXIT_REQUEST_NONE)
-        if cpu.instret >= end:
+        if cpu.instret >= end or cpu.exceptions >= cpu.exception_limit:
             return STOP_BUDGET
         # The machine may lower the limit to its next timer deadline.
         cpu.instret_limit = end

@@ -153,7 +153,9 @@ def uboot_command(console: Console, command: str, timeout: float = 30.0) -> byte
 
 
 def text_lines(transcript: bytes, leave_out: Sequence[str] = ()) -> list[str]:
-    """The transcript's lines (CR LF or LF), without those matching any of
-    the `leave_out` patterns."""
+    """The transcript's lines (CR LF or LF) without trailing blanks, and
+    without those matching any of the `leave_out` patterns.  (U-Boot ends
+    its countdown with a blank, or not when the key came before it looked.)"""
     lines = transcript.decode(errors="replace").replace("\r\n", "\n").split("\n")
-    return [line for line in lines if not any(re.search(p, line) for p in leave_out)]
+    return [line.rstrip(" ") for line in lines
+            if not any(re.search(p, line) for p in leave_out)]

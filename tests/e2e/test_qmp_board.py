@@ -81,3 +81,22 @@ def test_run_state_transcript_matches_qemu(preconfig: bool, tmp_path: Path) -> N
     events = [json.loads(line).get("event") for line in ours.result()[0]]
     assert [event for event in events if event] == [
         "RESUME", "STOP", "RESET", "RESUME", "POWERDOWN", "SHUTDOWN"]
+
+
+def test_a_guest_that_only_traps_leaves_the_monitor_responsive() -> None:
+    """No firmware, no kernel: the hart traps at every step (zeroed RAM,
+    trap vector 0) and retires nothing; its turns still end, so QMP
+    answers and quit works."""
+    emulator = Emulator(cyqemu_command(), ["-M", "virt", "-bios", "none"])
+    client = RawClient(emulator.socket_path, timeout=5)
+    try:
+        client.read_line()
+        client.send(b'{"execute": "qmp_capabilities"}{"execute": "query-status"}')
+        assert client.read_line() == b'{"return": {}}\r\n'
+        assert json.loads(client.read_line() or b"{}")["return"]["status"] == "running"
+        client.send(b'{"execute": "quit"}')
+        client.read_until(b'"return"', 5)
+        assert emulator.process.wait(10) == 0
+    finally:
+        client.close()
+        emulator.stop()

@@ -49,6 +49,7 @@ CASES = [
     ["-M", "none", "-display", "none", "-name", "foo,bar=1"],
     ["-M", "none", "-display", "none", "-serial", "bogus"],
     ["-M", "none", "-display", "none", "-qmp", "stdio", "-serial", "stdio"],
+    ["-M", "virt", "-bios", "none", "-nographic", "-serial", "stdio"],
 ]
 
 

@@ -155,6 +155,8 @@ class RiscvBoard(Machine):
             hart.reset(boot.MROM_BASE)
         for device in self.resettable:
             device.reset()
+        # The harts may have been waiting for an interrupt: they run now.
+        self.runner.kick()
 
     def cpus_fast(self) -> list[dict[str, Any]]:
         thread = threading.get_native_id()

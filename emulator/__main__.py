@@ -8,14 +8,6 @@ from emulator.cli import CliError, ExitRequest, parse_command_line, program_name
 from emulator.drive import OptionError
 
 
-def report(err: CliError) -> None:
-    prefix = f"{program_name()}: "
-    where = f"{err.location}: " if err.location else ""
-    sys.stderr.write(f"{prefix}{where}{err.message}\n")
-    if err.hint:
-        sys.stderr.write(err.hint + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -26,10 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExitRequest as request:
         sys.stdout.write(request.output)
         return request.status
-    except CliError as err:
-        report(err)
-        return 1
-    except OptionError as err:
+    except (CliError, OptionError) as err:
         sys.stderr.write(err.render(program_name()))
         return 1
 

@@ -42,6 +42,11 @@ class CliError(Exception):
         self.location = location
         self.hint = hint
 
+    def render(self, program: str) -> str:
+        """The error as QEMU prints it (with a trailing newline)."""
+        where = f"{self.location}: " if self.location else ""
+        return f"{program}: {where}{self.message}\n" + (f"{self.hint}\n" if self.hint else "")
+
 
 class ExitRequest(Exception):
     """Stop after printing (``-h``, ``-version``, ``-machine help``)."""

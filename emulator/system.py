@@ -190,7 +190,7 @@ class System:
                 await device.wait_for_client()
         self.runstate.phase = Phase.ACCEL_CREATED
         if not self.config.preconfig:
-            self.exit_preconfig()
+            self._build_machine()
 
     def _create_chardevs(self) -> None:
         for opts, location in self.config.chardevs:
@@ -284,8 +284,17 @@ class System:
         return open_session
 
     def exit_preconfig(self) -> None:
+        """``x-exit-preconfig``: build the machine; when it cannot be built,
+        say why and end the emulator, as QEMU does."""
+        try:
+            self._build_machine()
+        except (CliError, OptionError) as err:
+            sys.stderr.write(err.render(program_name()))
+            self.runstate.request_exit(1)
+
+    def _build_machine(self) -> None:
         """Build the machine; then start the guest unless ``-S``.  Raises
-        CliError when the machine cannot be built."""
+        CliError or OptionError when the machine cannot be built."""
         config = MachineConfig(properties=dict(self.machine_properties),
                                smp_cpus=self.config.smp_cpus,
                                ram_size=self.checked.memory.size,

@@ -66,6 +66,16 @@ def select_machine(config: Config) -> MachineClass:
     return machine_class
 
 
+def validate_boot_options(config: Config) -> None:
+    """-append and -initrd need -kernel (QEMU's check)."""
+    opts = config.machine_opts.find(None)
+    if opts is None or opts.get("kernel") is not None:
+        return
+    for name in ("append", "initrd"):
+        if opts.get(name) is not None:
+            raise CliError(f"-{name} only allowed with -kernel option")
+
+
 def machine_properties(config: Config, machine_class: MachineClass) -> dict[str, Any]:
     """The machine properties given, typed; checks the accelerator."""
     opts = config.machine_opts.find(None)
@@ -113,6 +123,7 @@ class System:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.name = config.name
+        validate_boot_options(config)
         self.machine_class = select_machine(config)
         # Images, devices and properties, checked in QEMU's order.
         self.checked = check_config(config.vm)

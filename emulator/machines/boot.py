@@ -38,7 +38,12 @@ _CSR_MHARTID = 0xF14
 
 
 class BootError(Exception):
-    """An image that cannot be loaded; str() is QEMU's message."""
+    """An image that cannot be loaded; str() is QEMU's message, `preamble`
+    what QEMU prints before it (the system's reason, for a kernel)."""
+
+    def __init__(self, message: str, preamble: str = "") -> None:
+        super().__init__(message)
+        self.preamble = preamble
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,11 @@ def load_kernel(path: str, start_addr: int, ram_size: int) -> LoadedImage:
     QEMU jumps to the load address, not the ELF entry), else `start_addr`."""
     image = _elf_image(Path(path)) or _raw_image(Path(path), start_addr, ram_size)
     if image is None:
+        try:
+            Path(path).stat()
+        except OSError as err:
+            raise BootError(f"could not load kernel '{path}'",
+                            f"{path}: {err.strerror}\n") from None
         raise BootError(f"could not load kernel '{path}'")
     return image
 

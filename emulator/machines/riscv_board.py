@@ -65,6 +65,7 @@ class RiscvBoard(Machine):
         try:
             self.load_images()
         except boot.BootError as err:
+            sys.stderr.write(err.preamble)
             raise CliError(str(err)) from None
         self._start_logging(config)
         self.reset("none")

@@ -50,6 +50,12 @@ CASES = [
     ["-M", "none", "-display", "none", "-serial", "bogus"],
     ["-M", "none", "-display", "none", "-qmp", "stdio", "-serial", "stdio"],
     ["-M", "virt", "-bios", "none", "-nographic", "-serial", "stdio"],
+    ["-M", "virt", "-display", "none", "-append", "console=ttyS0"],
+    ["-M", "virt", "-display", "none", "-initrd", "x.img"],
+    ["-M", "virt", "-display", "none", "-bios", f"{TMP}/none.bin"],
+    ["-M", "virt", "-display", "none", "-bios", "none", "-kernel", f"{TMP}/none.bin"],
+    ["-M", "virt", "-display", "none", "-smp", "600"],
+    ["-M", "virt", "-display", "none", "-m", "1x"],
 ]
 
 

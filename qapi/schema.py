@@ -664,7 +664,20 @@ class QAPISchemaVariant(QAPISchemaObjectTypeMember):
         super().__init__(name, info, typ, False, ifcond)
 
 
-class QAPISchemaCommand(QAPISchemaEntity):
+class QAPISchemaEntityWithArguments(QAPISchemaEntity):
+    """A command or event: its arguments (or data) are an object type."""
+
+    arg_type: QAPISchemaObjectType | None = None
+
+    def connect_doc(self, doc: QAPIDoc | None = None) -> None:
+        # Inline arguments are documented in the command's (event's) own doc.
+        super().connect_doc(doc)
+        doc = doc or self.doc
+        if doc is not None and self.arg_type is not None and self.arg_type.is_implicit():
+            self.arg_type.connect_doc(doc)
+
+
+class QAPISchemaCommand(QAPISchemaEntityWithArguments):
     meta = "command"
 
     def __init__(self, name: str, info: SourceInfo, doc: QAPIDoc | None,
@@ -702,12 +715,6 @@ class QAPISchemaCommand(QAPISchemaEntity):
                         self.info,
                         f"command's 'returns' cannot take {self.ret_type.describe()}")
 
-    def connect_doc(self, doc: QAPIDoc | None = None) -> None:
-        super().connect_doc(doc)
-        doc = doc or self.doc
-        if doc is not None and self.arg_type is not None and self.arg_type.is_implicit():
-            self.arg_type.connect_doc(doc)
-
     def visit(self, visitor: QAPISchemaVisitor) -> None:
         super().visit(visitor)
         assert self.name is not None
@@ -717,7 +724,7 @@ class QAPISchemaCommand(QAPISchemaEntity):
             self.allow_preconfig, self.coroutine)
 
 
-class QAPISchemaEvent(QAPISchemaEntity):
+class QAPISchemaEvent(QAPISchemaEntityWithArguments):
     meta = "event"
 
     def __init__(self, name: str, info: SourceInfo, doc: QAPIDoc | None,
@@ -734,12 +741,6 @@ class QAPISchemaEvent(QAPISchemaEntity):
         if self._arg_type_name:
             self.arg_type = _check_arguments(
                 schema, self._arg_type_name, self.info, self.boxed, "event's 'data'")
-
-    def connect_doc(self, doc: QAPIDoc | None = None) -> None:
-        super().connect_doc(doc)
-        doc = doc or self.doc
-        if doc is not None and self.arg_type is not None and self.arg_type.is_implicit():
-            self.arg_type.connect_doc(doc)
 
     def visit(self, visitor: QAPISchemaVisitor) -> None:
         super().visit(visitor)

@@ -95,9 +95,9 @@ def board_args(elf: Path, machine: str = "virt") -> list[str]:
 
 def run_cyqemu(elf: Path, machine: str = "virt", timeout: float = 60.0,
                icount_shift: int | None = None, log_items: tuple[str, ...] = (),
-               log_file: Path | None = None) -> RunResult:
+               log_file: Path | None = None, extra: tuple[str, ...] = ()) -> RunResult:
     """Run the guest with cyqemu's command line; stopped after `timeout`."""
-    cmd = [cyqemu_binary(), *board_args(elf, machine)]
+    cmd = [cyqemu_binary(), *board_args(elf, machine), *extra]
     if icount_shift is not None:
         cmd += ["-icount", f"shift={icount_shift}"]
     if log_items:

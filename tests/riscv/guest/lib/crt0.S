@@ -1,11 +1,14 @@
 /* Start-up code of the test guests: a stack, zeroed bss, the FPU on, a
    trap vector that saves every register and calls trap_handler() (C, can
    be replaced by a test), then main(); its return value is the exit
-   status. */
+   status.  Other harts get a stack of their own above hart 0's and run
+   secondary_main(hartid) (by default they wait for interrupts forever). */
 
     .section .text.init
     .globl _start
 _start:
+    csrr t0, mhartid
+    bnez t0, secondary_start
     la sp, __stack_top
     la t0, __bss_start
     la t1, __bss_end
@@ -21,6 +24,20 @@ _start:
     call main
     call exit
 3:  j 3b
+
+secondary_start:
+    la sp, __stack_top
+    slli t1, t0, 14             /* 16 KiB each */
+    add sp, sp, t1
+    la t1, trap_entry
+    csrw mtvec, t1
+    li t1, (1 << 13)
+    csrs mstatus, t1
+    csrwi fcsr, 0
+    mv a0, t0
+    call secondary_main
+4:  wfi
+    j 4b
 
 /* Trap frame: x1..x31 at 8*n(sp), then mepc/mcause/mtval. */
     .align 4

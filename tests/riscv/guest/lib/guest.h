@@ -17,6 +17,8 @@ void puts_(const char *s);
 void printf_(const char *fmt, ...);
 void vprintf_(const char *fmt, va_list ap);
 void exit(int code) __attribute__((noreturn));
+/* What harts other than 0 run (they wait for interrupts when it returns). */
+void secondary_main(uint64_t hartid);
 void dump_xregs(const char *title);
 /* The floating-point registers and fcsr, then the main M/S CSRs. */
 void dump_fregs(const char *title);

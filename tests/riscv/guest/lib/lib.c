@@ -177,6 +177,11 @@ uint64_t fnv(uint64_t h, uint64_t v)
     return h;
 }
 
+__attribute__((weak)) void secondary_main(uint64_t hartid)
+{
+    (void)hartid;
+}
+
 __attribute__((weak)) void trap_handler(struct trap_frame *f)
 {
     uint64_t c = f->mcause;

@@ -218,15 +218,24 @@ def _plic(fdt: DeviceTree, intc: list[int], phandles: _Phandles) -> int:
     return phandle
 
 
+def _plic_device(fdt: DeviceTree, kind: str, base: int, size: int, compatible: str,
+                 plic: int, irq: int, clock: int | None = None) -> str:
+    """A device on /soc with one PLIC interrupt; returns its path."""
+    name = f"/soc/{kind}@{base:x}"
+    fdt.add_subnode(name)
+    fdt.setprop_string(name, "compatible", compatible)
+    fdt.setprop_cells(name, "reg", 0, base, 0, size)
+    if clock is not None:
+        fdt.setprop_cells(name, "clock-frequency", clock)
+    fdt.setprop_cells(name, "interrupt-parent", plic)
+    fdt.setprop_cells(name, "interrupts", irq)
+    return name
+
+
 def _virtio(fdt: DeviceTree, plic: int) -> None:
     for index in range(VIRTIO_COUNT):
-        base = VIRTIO_BASE + index * VIRTIO_SIZE
-        name = f"/soc/virtio_mmio@{base:x}"
-        fdt.add_subnode(name)
-        fdt.setprop_string(name, "compatible", "virtio,mmio")
-        fdt.setprop_cells(name, "reg", 0, base, 0, VIRTIO_SIZE)
-        fdt.setprop_cells(name, "interrupt-parent", plic)
-        fdt.setprop_cells(name, "interrupts", VIRTIO_IRQ + index)
+        _plic_device(fdt, "virtio_mmio", VIRTIO_BASE + index * VIRTIO_SIZE, VIRTIO_SIZE,
+                     "virtio,mmio", plic, VIRTIO_IRQ + index)
 
 
 def _pcie(fdt: DeviceTree, topology: VirtTopology, plic: int) -> None:
@@ -274,24 +283,14 @@ def _reset(fdt: DeviceTree, phandles: _Phandles) -> None:
 
 
 def _uart(fdt: DeviceTree, plic: int) -> None:
-    name = f"/soc/serial@{UART0_BASE:x}"
-    fdt.add_subnode(name)
-    fdt.setprop_string(name, "compatible", "ns16550a")
-    fdt.setprop_cells(name, "reg", 0, UART0_BASE, 0, UART0_SIZE)
-    fdt.setprop_cells(name, "clock-frequency", UART_CLOCK)
-    fdt.setprop_cells(name, "interrupt-parent", plic)
-    fdt.setprop_cells(name, "interrupts", UART0_IRQ)
+    name = _plic_device(fdt, "serial", UART0_BASE, UART0_SIZE, "ns16550a", plic, UART0_IRQ,
+                        clock=UART_CLOCK)
     fdt.add_subnode("/chosen")
     fdt.setprop_string("/chosen", "stdout-path", name)
 
 
 def _rtc(fdt: DeviceTree, plic: int) -> None:
-    name = f"/soc/rtc@{RTC_BASE:x}"
-    fdt.add_subnode(name)
-    fdt.setprop_string(name, "compatible", "google,goldfish-rtc")
-    fdt.setprop_cells(name, "reg", 0, RTC_BASE, 0, RTC_SIZE)
-    fdt.setprop_cells(name, "interrupt-parent", plic)
-    fdt.setprop_cells(name, "interrupts", RTC_IRQ)
+    _plic_device(fdt, "rtc", RTC_BASE, RTC_SIZE, "google,goldfish-rtc", plic, RTC_IRQ)
 
 
 def _flash(fdt: DeviceTree) -> None:

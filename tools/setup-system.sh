@@ -15,7 +15,7 @@ set -euo pipefail
 PACKAGES=(
     qemu-system-misc opensbi u-boot-qemu
     gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-    qemu-utils dpkg-dev e2fsprogs mtools dosfstools
+    qemu-utils dpkg-dev e2fsprogs mtools dosfstools device-tree-compiler
 )
 
 SOURCES_DIR=${APT_SOURCES_DIR:-/etc/apt/sources.list.d}

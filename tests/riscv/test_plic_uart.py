@@ -25,10 +25,21 @@ def run(command: list[str]) -> tuple[bytes, int]:
         process.wait()
 
 
+def run_reference(command: list[str], attempts: int = 3) -> tuple[bytes, int]:
+    """QEMU's run; now and then QEMU (not the guest) misses the typed input
+    and waits for ever, so a run that times out is tried again."""
+    for _ in range(attempts - 1):
+        try:
+            return run(command)
+        except subprocess.TimeoutExpired:
+            continue
+    return run(command)
+
+
 def test_uart_interrupts_through_the_plic_match_qemu(riscv_toolchain: None) -> None:
     elf = harness.build_guest("plic_uart", "virt")
     ours = run([harness.cyqemu_binary(), *harness.board_args(elf)])
-    theirs = run(harness.qemu_command(elf))
+    theirs = run_reference(harness.qemu_command(elf))
     assert ours == theirs
     assert ours == (b"ready\n"
                     b"pending bit 1, meip at threshold 1: 0\n"

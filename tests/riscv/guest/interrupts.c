@@ -228,6 +228,9 @@ int main(void)
     csr_write(mtvec, tv);
     show("vectored");
     (void)seen_epc_ok;
+    /* Where in its wait loop the S-mode timer interrupt struck depends on
+       host timing, on QEMU as here: keep it out of the compared dump. */
+    csr_write(sepc, 0);
     dump_csrs("CSRs at the end");
     return 0;
 }

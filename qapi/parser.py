@@ -73,31 +73,14 @@ class QAPISchemaParser:
         _reject_expr_doc(cur_doc)
 
     def _include_directive(self, expr: JSONObject, info: SourceInfo) -> None:
-        if len(expr) != 1:
-            raise QAPISemError(info, "invalid 'include' directive")
-        include = expr["include"]
-        if not isinstance(include, str):
-            raise QAPISemError(expr.where("include"), "value of 'include' must be a string")
-        incl_fname = os.path.join(os.path.dirname(self._fname), include)
+        incl_fname = include_file_name(expr, info, self._fname)
         directive = JSONObject(info)
         directive["include"] = incl_fname
         self.exprs.append(TopLevelExpr(directive, info))
-        included = self._include(include, info, incl_fname)
-        if included is not None:
+        if is_new_include(expr["include"], incl_fname, info, self._included):
+            included = QAPISchemaParser(incl_fname, self._included, info)
             self.exprs.extend(included.exprs)
             self.docs.extend(included.docs)
-
-    def _include(self, include: str, info: SourceInfo,
-                 incl_fname: str) -> QAPISchemaParser | None:
-        incl_abs_fname = os.path.abspath(incl_fname)
-        outer: SourceInfo | None = info
-        while outer is not None:
-            if incl_abs_fname == os.path.abspath(outer.fname):
-                raise QAPISemError(info, f"inclusion loop for {include}")
-            outer = outer.parent
-        if incl_abs_fname in self._included:
-            return None
-        return QAPISchemaParser(incl_fname, self._included, info)
 
     def _pragma_directive(self, expr: JSONObject, info: SourceInfo) -> None:
         if len(expr) != 1:
@@ -107,6 +90,29 @@ class QAPISchemaParser:
             raise QAPISemError(expr.where("pragma"), "value of 'pragma' must be an object")
         for name, value in pragma.items():
             _set_pragma(info.pragma, name, value, pragma.where(name))
+
+
+def include_file_name(expr: JSONObject, info: SourceInfo, including_fname: str) -> str:
+    """Check an ``include`` directive; the file it names, relative to the includer."""
+    if len(expr) != 1:
+        raise QAPISemError(info, "invalid 'include' directive")
+    include = expr["include"]
+    if not isinstance(include, str):
+        raise QAPISemError(expr.where("include"), "value of 'include' must be a string")
+    return os.path.join(os.path.dirname(including_fname), include)
+
+
+def is_new_include(include: str, incl_fname: str, info: SourceInfo,
+                   previously_included: set[str]) -> bool:
+    """Whether ``incl_fname`` still needs reading: a file already read is
+    skipped (includes are idempotent), one that includes itself is an error."""
+    incl_abs_fname = os.path.abspath(incl_fname)
+    outer: SourceInfo | None = info
+    while outer is not None:
+        if incl_abs_fname == os.path.abspath(outer.fname):
+            raise QAPISemError(info, f"inclusion loop for {include}")
+        outer = outer.parent
+    return incl_abs_fname not in previously_included
 
 
 def read_source(fname: str, incl_info: SourceInfo | None, what: str) -> str:

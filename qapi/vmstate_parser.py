@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from qapi.error import QAPISemError
 from qapi.lexer import DocBlock
-from qapi.parser import read_source
+from qapi.parser import include_file_name, is_new_include, read_source
 from qapi.source import SourceInfo
 from qapi.values import JSONObject
 from qapi.vmstate_lexer import parse_description_text
@@ -70,19 +70,6 @@ class VMStateParser:
             doc = ""
 
     def _include_directive(self, expr: JSONObject, info: SourceInfo) -> None:
-        if len(expr) != 1:
-            raise QAPISemError(info, "invalid 'include' directive")
-        include = expr["include"]
-        if not isinstance(include, str) or isinstance(include, bool):
-            raise QAPISemError(expr.where("include"), "value of 'include' must be a string")
-        incl_fname = os.path.join(os.path.dirname(self._fname), include)
-        incl_abs_fname = os.path.abspath(incl_fname)
-        outer: SourceInfo | None = info
-        while outer is not None:
-            if incl_abs_fname == os.path.abspath(outer.fname):
-                raise QAPISemError(info, f"inclusion loop for {include}")
-            outer = outer.parent
-        if incl_abs_fname in self._included:
-            return
-        included = VMStateParser(incl_fname, self._included, info)
-        self.exprs.extend(included.exprs)
+        incl_fname = include_file_name(expr, info, self._fname)
+        if is_new_include(expr["include"], incl_fname, info, self._included):
+            self.exprs.extend(VMStateParser(incl_fname, self._included, info).exprs)

@@ -279,14 +279,7 @@ def save_subsection(out: StreamWriter, state: Any, sub: Description,
     out.put_u8(QEMU_VM_SUBSECTION)
     out.put_counted_string(sub.name.encode())
     out.put_be32(sub.version)
-    entry: dict[str, Any] | None = None
-    if desc is not None:
-        subsections = desc.get("subsections")
-        if subsections is None:
-            subsections = desc["subsections"] = []
-        entry = {}
-        subsections.append(entry)
-    sub.save(out, state, sub.version, entry)
+    sub.save(out, state, sub.version, _subsection_entry(desc))
 
 
 def load_subsections(inp: StreamReader, state: Any, parent: Description,
@@ -311,14 +304,7 @@ def load_subsections(inp: StreamReader, state: Any, parent: Description,
                             f"'{idstr.decode(errors='replace')}'")
         inp.skip(2 + length)
         version_id = inp.get_be32()
-        entry: dict[str, Any] | None = None
-        if desc is not None:
-            subsections = desc.get("subsections")
-            if subsections is None:
-                subsections = desc["subsections"] = []
-            entry = {}
-            subsections.append(entry)
-        sub.load(inp, state, version_id, entry)
+        sub.load(inp, state, version_id, _subsection_entry(desc))
         if type(state) is Record:
             state.subsections.append(sub.name)
 
@@ -469,3 +455,16 @@ def load_structs(inp: StreamReader, elements: Any, count: int, sub: Description,
             inp.release()
         if compress and index > 0 and first is not None:
             first.setdefault("elements", []).append(entry)
+
+
+def _subsection_entry(desc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A new vmdesc entry for a subsection, appended to ``desc``'s list
+    (None when no vmdesc is being built)."""
+    if desc is None:
+        return None
+    subsections = desc.get("subsections")
+    if subsections is None:
+        subsections = desc["subsections"] = []
+    entry: dict[str, Any] = {}
+    subsections.append(entry)
+    return entry

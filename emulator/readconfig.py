@@ -94,26 +94,27 @@ class _Scan:
             self.pos += 1
 
     def literal(self, char: str) -> None:
-        if self.failed:
-            return
-        if self.pos >= len(self.text):
-            self.failed = True
-            if self.count == 0:
-                self.count = -1
+        if self.failed or self._exhausted():
             return
         if self.text[self.pos] != char:
             self.failed = True
             return
         self.pos += 1
 
+    def _exhausted(self) -> bool:
+        """True (and the scan failed, as sscanf's input failure) at the end."""
+        if self.pos < len(self.text):
+            return False
+        self.failed = True
+        if self.count == 0:
+            self.count = -1
+        return True
+
     def word(self, width: int) -> str | None:
         if self.failed:
             return None
         self.blanks()
-        if self.pos >= len(self.text):
-            self.failed = True
-            if self.count == 0:
-                self.count = -1
+        if self._exhausted():
             return None
         start = self.pos
         while (self.pos < len(self.text) and self.pos - start < width
@@ -123,12 +124,7 @@ class _Scan:
         return self.text[start:self.pos]
 
     def until(self, stop: str, width: int) -> str | None:
-        if self.failed:
-            return None
-        if self.pos >= len(self.text):
-            self.failed = True
-            if self.count == 0:
-                self.count = -1
+        if self.failed or self._exhausted():
             return None
         start = self.pos
         while (self.pos < len(self.text) and self.pos - start < width
